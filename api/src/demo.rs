@@ -1,0 +1,294 @@
+//! `releasedesk seed-demo`: a realistic data set to explore the API with.
+
+use chrono::{Duration, TimeZone, Utc};
+use entities::entity::{person, ReleaseScope, ReleaseType, ReviewOutcome, StakeholderRole};
+use entities::lifecycle::milestone::MilestoneAction;
+use entities::lifecycle::release::ReleaseAction;
+use entities::milestones::{self, NewMilestone};
+use entities::releases::{self, NewRelease, TemplateChoice};
+use entities::{people, stakeholders, Clock, DomainResult, Stamp};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+/// E-mail of the first demo person; its presence means the demo is loaded.
+const MARKER_EMAIL: &str = "rita.manager@example.com";
+
+/// What `seed` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The demo was loaded, with this many releases.
+    Loaded { releases: usize },
+    /// The demo was loaded before; nothing changed.
+    AlreadyPresent,
+}
+
+/// Loads the demo data set unless it is already there.
+pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<SeedOutcome> {
+    let present = person::Entity::find()
+        .filter(person::Column::Email.eq(MARKER_EMAIL))
+        .count(db)
+        .await?;
+    if present > 0 {
+        return Ok(SeedOutcome::AlreadyPresent);
+    }
+    let stamp = || Stamp {
+        at: clock.now(),
+        actor_id: None,
+    };
+    let mut people_by_role = Vec::new();
+    for (name, email) in [
+        ("Rita Manager", MARKER_EMAIL),
+        ("Ivan Implementer", "ivan.implementer@example.com"),
+        ("Tess Tester", "tess.tester@example.com"),
+        ("Bora Board", "bora.board@example.com"),
+        ("Chen Change", "chen.change@example.com"),
+        ("Sam Stakeholder", "sam.stakeholder@example.com"),
+    ] {
+        people_by_role.push(people::create(db, stamp(), name, email).await?.id);
+    }
+    let [rita, ivan, tess, bora, chen, sam] = people_by_role[..] else {
+        unreachable!("six people were created above");
+    };
+    let base = Utc
+        .with_ymd_and_hms(2027, 1, 4, 8, 0, 0)
+        .single()
+        .expect("a valid fixed date");
+    let day = Duration::days(1);
+    let release =
+        |title: &str, release_type, scope, master_id, owner_id, start_day: i64, days: i64| {
+            NewRelease {
+                title: title.to_owned(),
+                description: String::new(),
+                release_type,
+                scope,
+                master_id,
+                owner_id,
+                planned_start: Some(base + day * start_day as i32),
+                planned_end: Some(base + day * (start_day + days) as i32),
+                template: TemplateChoice::Default,
+            }
+        };
+    let mut count = 0;
+
+    // A Windows rollout as a master with one phase per site.
+    let master = releases::create(
+        db,
+        stamp(),
+        NewRelease {
+            description: "Upgrade every workstation to Windows 11, one site at a time.".into(),
+            ..release(
+                "Windows 11 rollout",
+                ReleaseType::Major,
+                ReleaseScope::Master,
+                None,
+                rita,
+                0,
+                120,
+            )
+        },
+    )
+    .await?;
+    count += 1;
+    let mut phases = Vec::new();
+    for (i, site) in ["Berlin", "Lisbon", "Toronto"].iter().enumerate() {
+        let phase = releases::create(
+            db,
+            stamp(),
+            NewRelease {
+                template: TemplateChoice::None,
+                ..release(
+                    &format!("Windows 11 rollout: {site} office"),
+                    ReleaseType::Minor,
+                    ReleaseScope::Phase,
+                    Some(master.id),
+                    ivan,
+                    10 + 30 * i as i64,
+                    25,
+                )
+            },
+        )
+        .await?;
+        for title in ["Pilot group", "BIOS settings and imaging", "All desks"] {
+            milestones::add(
+                db,
+                stamp(),
+                NewMilestone {
+                    release_id: phase.id,
+                    title: title.into(),
+                    description: String::new(),
+                    requires_approval: false,
+                    planned_start: None,
+                    planned_end: None,
+                },
+            )
+            .await?;
+        }
+        phases.push(phase.id);
+        count += 1;
+    }
+    for action in [
+        ReleaseAction::Submit,
+        ReleaseAction::Approve,
+        ReleaseAction::Start,
+    ] {
+        releases::transition(db, stamp(), master.id, action, None).await?;
+        releases::transition(db, stamp(), phases[0], action, None).await?;
+    }
+    stakeholders::add(
+        db,
+        stamp(),
+        master.id,
+        bora,
+        StakeholderRole::Approver,
+        true,
+    )
+    .await?;
+    stakeholders::add(
+        db,
+        stamp(),
+        master.id,
+        sam,
+        StakeholderRole::Stakeholder,
+        false,
+    )
+    .await?;
+
+    // A major mail migration, under way: planning approved, build running.
+    let mail = releases::create(
+        db,
+        stamp(),
+        NewRelease {
+            description: "Move every mailbox from Exchange 2019 to Exchange Online.".into(),
+            ..release(
+                "Mail server upgrade",
+                ReleaseType::Major,
+                ReleaseScope::Standalone,
+                None,
+                rita,
+                14,
+                60,
+            )
+        },
+    )
+    .await?;
+    count += 1;
+    stakeholders::add(db, stamp(), mail.id, chen, StakeholderRole::Requester, true).await?;
+    stakeholders::add(
+        db,
+        stamp(),
+        mail.id,
+        ivan,
+        StakeholderRole::Implementer,
+        true,
+    )
+    .await?;
+    stakeholders::add(db, stamp(), mail.id, tess, StakeholderRole::Tester, true).await?;
+    for action in [
+        ReleaseAction::Submit,
+        ReleaseAction::Approve,
+        ReleaseAction::Start,
+    ] {
+        releases::transition(db, stamp(), mail.id, action, None).await?;
+    }
+    let plan = milestones::for_releases(db, &[mail.id])
+        .await?
+        .remove(&mail.id)
+        .and_then(|m| m.into_iter().next());
+    if let Some(plan) = plan {
+        milestones::transition(db, stamp(), plan.id, MilestoneAction::Complete).await?;
+        milestones::transition(db, stamp(), plan.id, MilestoneAction::Approve).await?;
+    }
+
+    // A minor release still being planned, with hand-made milestones.
+    let minor = releases::create(
+        db,
+        stamp(),
+        release(
+            "Mail gateway TLS policy update",
+            ReleaseType::Minor,
+            ReleaseScope::Standalone,
+            None,
+            ivan,
+            20,
+            5,
+        ),
+    )
+    .await?;
+    count += 1;
+    for title in ["Stage policy", "Switch enforcement on"] {
+        milestones::add(
+            db,
+            stamp(),
+            NewMilestone {
+                release_id: minor.id,
+                title: title.into(),
+                description: String::new(),
+                requires_approval: false,
+                planned_start: None,
+                planned_end: None,
+            },
+        )
+        .await?;
+    }
+    releases::transition(db, stamp(), minor.id, ReleaseAction::Submit, None).await?;
+
+    // An emergency fix, done and reviewed.
+    let emergency = releases::create(
+        db,
+        stamp(),
+        release(
+            "VPN appliance hotfix",
+            ReleaseType::Emergency,
+            ReleaseScope::Standalone,
+            None,
+            ivan,
+            -3,
+            1,
+        ),
+    )
+    .await?;
+    count += 1;
+    for action in [
+        ReleaseAction::Submit,
+        ReleaseAction::Approve,
+        ReleaseAction::Start,
+        ReleaseAction::Complete,
+    ] {
+        releases::transition(db, stamp(), emergency.id, action, None).await?;
+    }
+    releases::record_review(
+        db,
+        stamp(),
+        emergency.id,
+        ReviewOutcome::Successful,
+        "Patched within the window; keep a pre-approved emergency change for this vendor.".into(),
+    )
+    .await?;
+    releases::transition(db, stamp(), emergency.id, ReleaseAction::Close, None).await?;
+
+    // A cancelled one, to show the reason and the cascade.
+    let cancelled = releases::create(
+        db,
+        stamp(),
+        release(
+            "Legacy intranet retirement",
+            ReleaseType::Major,
+            ReleaseScope::Standalone,
+            None,
+            rita,
+            40,
+            30,
+        ),
+    )
+    .await?;
+    count += 1;
+    releases::transition(
+        db,
+        stamp(),
+        cancelled.id,
+        ReleaseAction::Cancel,
+        Some("Superseded by the new portal project".into()),
+    )
+    .await?;
+
+    Ok(SeedOutcome::Loaded { releases: count })
+}

@@ -1,0 +1,87 @@
+//! The one mapping from domain errors to GraphQL errors with `extensions.code`.
+
+use async_graphql::{Error, ErrorExtensions, ID};
+use entities::DomainError;
+
+/// Machine-readable codes a client can branch on.
+pub mod code {
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const VALIDATION: &str = "VALIDATION";
+    pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// Converts a domain result into a GraphQL result.
+pub trait GqlResultExt<T> {
+    /// Maps the error with [`to_graphql`].
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResultExt<T> for Result<T, DomainError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|err| to_graphql(&err))
+    }
+}
+
+impl<T> GqlResultExt<T> for Result<T, std::sync::Arc<DomainError>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|err| to_graphql(&err))
+    }
+}
+
+/// The GraphQL error for `err`; database details are logged, never returned.
+pub fn to_graphql(err: &DomainError) -> Error {
+    match err {
+        DomainError::NotFound { entity, id } => Error::new(err.to_string()).extend_with(|_, e| {
+            e.set("code", code::NOT_FOUND);
+            e.set("entity", *entity);
+            e.set("id", id.as_str());
+        }),
+        DomainError::Validation { field, message } => validation(field, message),
+        DomainError::InvalidTransition {
+            from,
+            action,
+            allowed,
+            message,
+        } => Error::new(message.clone()).extend_with(|_, e| {
+            e.set("code", code::INVALID_TRANSITION);
+            e.set("from", from.as_str());
+            e.set("action", action.as_str());
+            e.set("allowedActions", allowed.clone());
+        }),
+        DomainError::Conflict(message) => {
+            Error::new(message.clone()).extend_with(|_, e| e.set("code", code::CONFLICT))
+        }
+        DomainError::Database(db_err) => {
+            tracing::error!(error = %db_err, "database error");
+            Error::new("internal error; the details are in the server log")
+                .extend_with(|_, e| e.set("code", code::INTERNAL))
+        }
+    }
+}
+
+/// An `INTERNAL` error for a broken invariant; `what` is logged, not returned.
+pub fn internal(what: &str) -> Error {
+    tracing::error!(what, "internal invariant broken");
+    Error::new("internal error; the details are in the server log")
+        .extend_with(|_, e| e.set("code", code::INTERNAL))
+}
+
+/// A `VALIDATION` error naming the offending input field.
+pub fn validation(field: &str, message: &str) -> Error {
+    Error::new(message.to_owned()).extend_with(|_, e| {
+        e.set("code", code::VALIDATION);
+        e.set("field", field);
+    })
+}
+
+/// Parses a numeric GraphQL ID, or answers `VALIDATION` on `field`.
+pub fn parse_id(id: &ID, field: &str) -> async_graphql::Result<i32> {
+    id.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        validation(
+            field,
+            &format!("{field} must be a positive number, not \"{}\"", id.as_str()),
+        )
+    })
+}

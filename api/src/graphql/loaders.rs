@@ -1,0 +1,237 @@
+//! Per-request batch loading, so nested lists cost a fixed number of queries
+//! however many releases a page holds. One key type per relation.
+
+use async_graphql::dataloader::Loader;
+use entities::entity::{milestone, person, release, release_event, stakeholder, template_item};
+use entities::lifecycle::milestone::MilestoneAction;
+use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
+use entities::{history, milestones, people, releases, stakeholders, templates, DomainError};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Loads everything the schema nests, batched per key type.
+pub struct DbLoader {
+    db: DatabaseConnection,
+}
+
+impl DbLoader {
+    /// A loader on `db`; build one per request.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DomainError>>;
+
+/// A release by id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReleaseById(pub i32);
+/// A person by id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PersonById(pub i32);
+/// The milestones of a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MilestonesOf(pub i32);
+/// The stakeholders of a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StakeholdersOf(pub i32);
+/// The phases of a master release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhasesOf(pub i32);
+/// The history of a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub i32);
+/// The items of a milestone template.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemsOf(pub i32);
+
+/// The actions available on a release as it was read.
+#[derive(Clone)]
+pub struct ReleaseActionsOf(pub release::Model);
+/// The actions available on a milestone as it was read.
+#[derive(Clone)]
+pub struct MilestoneActionsOf(pub milestone::Model);
+
+impl PartialEq for ReleaseActionsOf {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id && self.0.version == other.0.version
+    }
+}
+impl Eq for ReleaseActionsOf {}
+impl Hash for ReleaseActionsOf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.0.id, self.0.version).hash(state);
+    }
+}
+impl PartialEq for MilestoneActionsOf {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id && self.0.version == other.0.version
+    }
+}
+impl Eq for MilestoneActionsOf {}
+impl Hash for MilestoneActionsOf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.0.id, self.0.version).hash(state);
+    }
+}
+
+/// Re-keys rows grouped by a raw id under the loader's key type.
+fn keyed<K: Hash + Eq + Copy, V>(
+    keys: &[K],
+    raw: impl Fn(K) -> i32,
+    mut grouped: HashMap<i32, Vec<V>>,
+) -> HashMap<K, Vec<V>> {
+    keys.iter()
+        .map(|k| (*k, grouped.remove(&raw(*k)).unwrap_or_default()))
+        .collect()
+}
+
+impl Loader<ReleaseById> for DbLoader {
+    type Value = release::Model;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[ReleaseById]) -> LoadResult<ReleaseById, release::Model> {
+        let rows = release::Entity::find()
+            .filter(release::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(DomainError::from(e)))?;
+        Ok(rows.into_iter().map(|r| (ReleaseById(r.id), r)).collect())
+    }
+}
+
+impl Loader<PersonById> for DbLoader {
+    type Value = person::Model;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[PersonById]) -> LoadResult<PersonById, person::Model> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(people::by_ids(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, p)| (PersonById(id), p))
+            .collect())
+    }
+}
+
+impl Loader<MilestonesOf> for DbLoader {
+    type Value = Vec<milestone::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[MilestonesOf]) -> LoadResult<MilestonesOf, Vec<milestone::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            milestones::for_releases(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<StakeholdersOf> for DbLoader {
+    type Value = Vec<stakeholder::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[StakeholdersOf],
+    ) -> LoadResult<StakeholdersOf, Vec<stakeholder::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            stakeholders::for_releases(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<PhasesOf> for DbLoader {
+    type Value = Vec<release::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[PhasesOf]) -> LoadResult<PhasesOf, Vec<release::Model>> {
+        let rows = release::Entity::find()
+            .filter(release::Column::MasterId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(release::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(|e| Arc::new(DomainError::from(e)))?;
+        let mut grouped: HashMap<i32, Vec<release::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(master) = row.master_id {
+                grouped.entry(master).or_default().push(row);
+            }
+        }
+        Ok(keyed(keys, |k| k.0, grouped))
+    }
+}
+
+impl Loader<HistoryOf> for DbLoader {
+    type Value = Vec<release_event::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Vec<release_event::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            history::for_releases(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ItemsOf> for DbLoader {
+    type Value = Vec<template_item::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[ItemsOf]) -> LoadResult<ItemsOf, Vec<template_item::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            templates::items_for(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ReleaseActionsOf> for DbLoader {
+    type Value = Vec<ReleaseAction>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ReleaseActionsOf],
+    ) -> LoadResult<ReleaseActionsOf, Vec<ReleaseAction>> {
+        let models: Vec<release::Model> = keys.iter().map(|k| k.0.clone()).collect();
+        let facts = releases::facts(&self.db, &models).await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let facts = facts.get(&k.0.id).copied().unwrap_or_default();
+                (
+                    k.clone(),
+                    release_lifecycle::available_actions(k.0.status, &facts),
+                )
+            })
+            .collect())
+    }
+}
+
+impl Loader<MilestoneActionsOf> for DbLoader {
+    type Value = Vec<MilestoneAction>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[MilestoneActionsOf],
+    ) -> LoadResult<MilestoneActionsOf, Vec<MilestoneAction>> {
+        let models: Vec<milestone::Model> = keys.iter().map(|k| k.0.clone()).collect();
+        let mut actions = milestones::available_actions(&self.db, &models).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (k.clone(), actions.remove(&k.0.id).unwrap_or_default()))
+            .collect())
+    }
+}

@@ -1,0 +1,184 @@
+//! Milestones: the object and the mutations that add, edit and move them.
+
+use super::error::{internal, parse_id, GqlResultExt};
+use super::loaders::{MilestoneActionsOf, ReleaseById};
+use super::release::Release;
+use super::{patch, RequestLoader, Services};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::entity::{milestone, MilestoneStatus};
+use entities::lifecycle::milestone::MilestoneAction;
+use entities::milestones::{self, MilestoneChanges, NewMilestone};
+
+/// A step of a release; milestones run in sequence while the release is ACTIVE.
+pub struct Milestone(pub milestone::Model);
+
+#[Object]
+impl Milestone {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn release(&self, ctx: &Context<'_>) -> Result<Release> {
+        let loader = ctx.data::<RequestLoader>()?;
+        loader
+            .load_one(ReleaseById(self.0.release_id))
+            .await
+            .gql()?
+            .map(Release)
+            .ok_or_else(|| internal("release is missing"))
+    }
+    /// Position in the release, from 1.
+    async fn sequence(&self) -> i32 {
+        self.0.sequence
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn status(&self) -> MilestoneStatus {
+        self.0.status
+    }
+    /// Completing it waits for an approval.
+    async fn requires_approval(&self) -> bool {
+        self.0.requires_approval
+    }
+    async fn planned_start(&self) -> Option<DateTime<Utc>> {
+        self.0.planned_start
+    }
+    async fn planned_end(&self) -> Option<DateTime<Utc>> {
+        self.0.planned_end
+    }
+    async fn actual_start(&self) -> Option<DateTime<Utc>> {
+        self.0.actual_start
+    }
+    async fn actual_end(&self) -> Option<DateTime<Utc>> {
+        self.0.actual_end
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Pass this as `expectedVersion` to `updateMilestone`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The `transitionMilestone` actions that would succeed now.
+    async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneAction>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let actions = loader
+            .load_one(MilestoneActionsOf(self.0.clone()))
+            .await
+            .gql()?;
+        Ok(actions.unwrap_or_default())
+    }
+}
+
+#[derive(Default)]
+pub struct MilestoneQuery;
+
+#[Object]
+impl MilestoneQuery {
+    /// One milestone; `null` with a `NOT_FOUND` error when there is none.
+    async fn milestone(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Milestone>> {
+        let services = ctx.data::<Services>()?;
+        let id = parse_id(&id, "id")?;
+        Ok(Some(Milestone(
+            milestones::find(&services.db, id).await.gql()?,
+        )))
+    }
+}
+
+/// Input of `addMilestone`.
+#[derive(InputObject)]
+pub struct AddMilestoneInput {
+    pub release_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    #[graphql(default)]
+    pub requires_approval: bool,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+}
+
+/// Input of `updateMilestone`; omitted fields stay, `null` clears a date.
+#[derive(InputObject, Default)]
+pub struct UpdateMilestoneInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub planned_start: MaybeUndefined<DateTime<Utc>>,
+    pub planned_end: MaybeUndefined<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct MilestoneMutation;
+
+#[Object]
+impl MilestoneMutation {
+    /// Appends a milestone to a release; in an ACTIVE release with nothing running it starts at once.
+    async fn add_milestone(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMilestoneInput,
+    ) -> Result<Milestone> {
+        let services = ctx.data::<Services>()?;
+        let new = NewMilestone {
+            release_id: parse_id(&input.release_id, "releaseId")?,
+            title: input.title,
+            description: input.description,
+            requires_approval: input.requires_approval,
+            planned_start: input.planned_start,
+            planned_end: input.planned_end,
+        };
+        let created = milestones::add(&services.db, services.stamp(), new)
+            .await
+            .gql()?;
+        Ok(Milestone(created))
+    }
+
+    /// Edits an open milestone; with `expectedVersion` a stale edit fails with `CONFLICT`.
+    async fn update_milestone(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateMilestoneInput,
+        expected_version: Option<i32>,
+    ) -> Result<Milestone> {
+        let services = ctx.data::<Services>()?;
+        let id = parse_id(&id, "id")?;
+        let changes = MilestoneChanges {
+            title: input.title,
+            description: input.description,
+            requires_approval: input.requires_approval,
+            planned_start: patch(input.planned_start),
+            planned_end: patch(input.planned_end),
+        };
+        let saved = milestones::update(
+            &services.db,
+            services.stamp(),
+            id,
+            changes,
+            expected_version,
+        )
+        .await
+        .gql()?;
+        Ok(Milestone(saved))
+    }
+
+    /// Moves a milestone; finishing the last one moves its release to REVIEW.
+    async fn transition_milestone(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        action: MilestoneAction,
+    ) -> Result<Milestone> {
+        let services = ctx.data::<Services>()?;
+        let id = parse_id(&id, "id")?;
+        let saved = milestones::transition(&services.db, services.stamp(), id, action)
+            .await
+            .gql()?;
+        Ok(Milestone(saved))
+    }
+}

@@ -1,0 +1,156 @@
+//! People and the stakeholders of releases.
+
+use super::error::{internal, parse_id, GqlResultExt};
+use super::loaders::PersonById;
+use super::{RequestLoader, Services};
+use async_graphql::{Context, InputObject, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::entity::{person, stakeholder, StakeholderRole};
+use entities::{people, stakeholders};
+
+/// Most people one `people` call returns.
+const MAX_PEOPLE: i32 = 100;
+
+/// Someone who owns, works on, approves or follows releases.
+pub struct Person(pub person::Model);
+
+#[Object]
+impl Person {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Unique, stored lower-case.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A person's role on one release.
+pub struct Stakeholder(pub stakeholder::Model);
+
+#[Object]
+impl Stakeholder {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
+        let loader = ctx.data::<RequestLoader>()?;
+        loader
+            .load_one(PersonById(self.0.person_id))
+            .await
+            .gql()?
+            .map(Person)
+            .ok_or_else(|| internal("person is missing"))
+    }
+    async fn role(&self) -> StakeholderRole {
+        self.0.role
+    }
+    /// Whether they want e-mail about this release.
+    async fn notify(&self) -> bool {
+        self.0.notify
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct PeopleQuery;
+
+#[Object]
+impl PeopleQuery {
+    /// People by name; `search` matches name or e-mail. At most 100.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        #[graphql(default = 50, validator(minimum = 0, maximum = 100))] first: i32,
+    ) -> Result<Vec<Person>> {
+        let services = ctx.data::<Services>()?;
+        let limit = first.clamp(0, MAX_PEOPLE) as u64;
+        let rows = people::list(&services.db, search.as_deref(), limit)
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(Person).collect())
+    }
+
+    /// One person; `null` with a `NOT_FOUND` error when there is none.
+    async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Person>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let id = parse_id(&id, "id")?;
+        match loader.load_one(PersonById(id)).await.gql()? {
+            Some(person) => Ok(Some(Person(person))),
+            None => Err(super::error::to_graphql(&entities::DomainError::not_found(
+                "person", id,
+            ))),
+        }
+    }
+}
+
+/// Input of `createPerson`.
+#[derive(InputObject)]
+pub struct CreatePersonInput {
+    pub name: String,
+    pub email: String,
+}
+
+/// Input of `addStakeholder`.
+#[derive(InputObject)]
+pub struct AddStakeholderInput {
+    pub release_id: ID,
+    pub person_id: ID,
+    pub role: StakeholderRole,
+    #[graphql(default = true)]
+    pub notify: bool,
+}
+
+#[derive(Default)]
+pub struct PeopleMutation;
+
+#[Object]
+impl PeopleMutation {
+    /// Creates a person; a taken e-mail fails with `CONFLICT`.
+    async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> Result<Person> {
+        let services = ctx.data::<Services>()?;
+        let created = people::create(&services.db, services.stamp(), &input.name, &input.email)
+            .await
+            .gql()?;
+        Ok(Person(created))
+    }
+
+    /// Adds a person to a release in a role (not OWNER, which follows the owner).
+    async fn add_stakeholder(
+        &self,
+        ctx: &Context<'_>,
+        input: AddStakeholderInput,
+    ) -> Result<Stakeholder> {
+        let services = ctx.data::<Services>()?;
+        let created = stakeholders::add(
+            &services.db,
+            services.stamp(),
+            parse_id(&input.release_id, "releaseId")?,
+            parse_id(&input.person_id, "personId")?,
+            input.role,
+            input.notify,
+        )
+        .await
+        .gql()?;
+        Ok(Stakeholder(created))
+    }
+
+    /// Removes a stakeholder entry and returns it.
+    async fn remove_stakeholder(&self, ctx: &Context<'_>, id: ID) -> Result<Stakeholder> {
+        let services = ctx.data::<Services>()?;
+        let id = parse_id(&id, "id")?;
+        let removed = stakeholders::remove(&services.db, services.stamp(), id)
+            .await
+            .gql()?;
+        Ok(Stakeholder(removed))
+    }
+}

@@ -1,0 +1,50 @@
+//! The history of a release and its milestones: one row per change.
+
+use sea_orm::entity::prelude::*;
+
+/// What kind of change an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum EventKind {
+    #[sea_orm(string_value = "RELEASE_CREATED")]
+    ReleaseCreated,
+    #[sea_orm(string_value = "RELEASE_UPDATED")]
+    ReleaseUpdated,
+    #[sea_orm(string_value = "RELEASE_STATUS_CHANGED")]
+    ReleaseStatusChanged,
+    #[sea_orm(string_value = "REVIEW_RECORDED")]
+    ReviewRecorded,
+    #[sea_orm(string_value = "MILESTONE_ADDED")]
+    MilestoneAdded,
+    #[sea_orm(string_value = "MILESTONE_UPDATED")]
+    MilestoneUpdated,
+    #[sea_orm(string_value = "MILESTONE_STATUS_CHANGED")]
+    MilestoneStatusChanged,
+    #[sea_orm(string_value = "STAKEHOLDER_ADDED")]
+    StakeholderAdded,
+    #[sea_orm(string_value = "STAKEHOLDER_REMOVED")]
+    StakeholderRemoved,
+}
+
+/// A row of `release_events`; `field`, `from_value` and `to_value` describe one change.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "release_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub release_id: i32,
+    pub milestone_id: Option<i32>,
+    pub actor_id: Option<i32>,
+    pub kind: EventKind,
+    pub field: Option<String>,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub note: Option<String>,
+    pub occurred_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

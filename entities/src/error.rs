@@ -1,0 +1,69 @@
+//! The one error type of the domain; the API maps it to GraphQL error codes.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// Result of a domain operation.
+pub type DomainResult<T> = Result<T, DomainError>;
+
+/// Everything a domain operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The addressed record does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    /// The input breaks a rule; `field` names the offending input field.
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    /// The action is not allowed from the current state.
+    #[error("{message}")]
+    InvalidTransition {
+        from: String,
+        action: String,
+        allowed: Vec<String>,
+        message: String,
+    },
+    /// The record changed since the caller read it, or a unique value is taken.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database failed; its text never reaches a client.
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl DomainError {
+    /// A `NotFound` for `entity` with the given id.
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    /// A `Validation` error on `field`.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Self::Conflict("a record with the same unique value already exists".into())
+            }
+            _ if is_lock_contention(&err) => {
+                Self::Conflict("the record is being changed by another request; retry".into())
+            }
+            _ => Self::Database(err),
+        }
+    }
+}
+
+/// SQLite reports writer contention as "database is locked"; PostgreSQL as a serialization failure.
+fn is_lock_contention(err: &DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("database is locked") || text.contains("could not serialize access")
+}

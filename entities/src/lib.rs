@@ -1,0 +1,29 @@
+//! Releasedesk's data model and the domain rules that belong to the data.
+//!
+//! The API and the jobs both call the operations here; nothing in this crate
+//! knows about HTTP, GraphQL or SMTP.
+
+pub mod clock;
+pub mod entity;
+pub mod error;
+pub mod history;
+pub mod lifecycle;
+pub mod milestones;
+pub mod people;
+pub mod release_query;
+pub mod releases;
+pub mod stakeholders;
+pub mod templates;
+mod validate;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{DomainError, DomainResult};
+
+/// Who made a change and when: stamped on every row and history event a change writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    /// The moment of the change, in UTC.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The person acting, when known.
+    pub actor_id: Option<i32>,
+}

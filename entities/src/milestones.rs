@@ -1,0 +1,511 @@
+//! Adding, editing and moving milestones, and keeping them in sequence.
+
+use crate::entity::{milestone, release, template_item, EventKind, MilestoneStatus, ReleaseStatus};
+use crate::history::{self, Event};
+use crate::lifecycle::milestone::{self as lifecycle, MilestoneAction, MilestoneFacts};
+use crate::lifecycle::release::{status_name as release_status_name, ReleaseAction};
+use crate::{releases, validate, DomainError, DomainResult, Stamp};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    prelude::*,
+    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set,
+    DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// Input of [`add`].
+#[derive(Debug, Clone)]
+pub struct NewMilestone {
+    pub release_id: i32,
+    pub title: String,
+    pub description: String,
+    pub requires_approval: bool,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+}
+
+/// Input of [`update`]: `None` leaves a field alone; `Some(None)` clears a date.
+#[derive(Debug, Clone, Default)]
+pub struct MilestoneChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub planned_start: Option<Option<DateTime<Utc>>>,
+    pub planned_end: Option<Option<DateTime<Utc>>>,
+}
+
+/// Loads one milestone or answers `NotFound`.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<milestone::Model> {
+    milestone::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("milestone", id))
+}
+
+/// The milestones of each release in `release_ids`, in sequence, in one query.
+pub async fn for_releases<C: ConnectionTrait>(
+    db: &C,
+    release_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<milestone::Model>>> {
+    let rows = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.is_in(release_ids.iter().copied()))
+        .order_by_asc(milestone::Column::ReleaseId)
+        .order_by_asc(milestone::Column::Sequence)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i32, Vec<milestone::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.release_id).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Appends a milestone to a release that is still being planned or run. In an
+/// ACTIVE release with no open milestone it starts at once.
+pub async fn add(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    new: NewMilestone,
+) -> DomainResult<milestone::Model> {
+    let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
+    let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
+    validate::window(new.planned_start, new.planned_end, "plannedEnd")?;
+    let txn = db.begin().await?;
+    let release = releases::find(&txn, new.release_id).await?;
+    if !release.status.is_open() || release.status == ReleaseStatus::Review {
+        return Err(DomainError::validation(
+            "releaseId",
+            format!(
+                "a {} release takes no new milestones",
+                release_status_name(release.status)
+            ),
+        ));
+    }
+    validate::inside(
+        (new.planned_start, new.planned_end),
+        (release.planned_start, release.planned_end),
+        "a milestone",
+    )?;
+    let last_sequence: Option<i32> = milestone::Entity::find()
+        .select_only()
+        .column_as(milestone::Column::Sequence.max(), "s")
+        .filter(milestone::Column::ReleaseId.eq(release.id))
+        .into_tuple::<Option<i32>>()
+        .one(&txn)
+        .await?
+        .flatten();
+    let starts_now =
+        release.status == ReleaseStatus::Active && count_open(&txn, release.id).await? == 0;
+    let created = milestone::ActiveModel {
+        release_id: Set(release.id),
+        sequence: Set(last_sequence.unwrap_or(0) + 1),
+        title: Set(title.clone()),
+        description: Set(description),
+        status: Set(if starts_now {
+            MilestoneStatus::Active
+        } else {
+            MilestoneStatus::Planned
+        }),
+        requires_approval: Set(new.requires_approval),
+        planned_start: Set(new.planned_start),
+        planned_end: Set(new.planned_end),
+        actual_start: Set(starts_now.then_some(stamp.at)),
+        actual_end: Set(None),
+        created_at: Set(stamp.at),
+        updated_at: Set(stamp.at),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        &stamp,
+        release.id,
+        vec![
+            Event::change(EventKind::MilestoneAdded, "title", None, Some(title))
+                .on_milestone(created.id),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Edits an open milestone; with `expected_version` the edit fails if it changed meanwhile.
+pub async fn update(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    id: i32,
+    changes: MilestoneChanges,
+    expected_version: Option<i32>,
+) -> DomainResult<milestone::Model> {
+    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    if let Some(expected) = expected_version.filter(|v| *v != before.version) {
+        return Err(DomainError::Conflict(format!(
+            "milestone {id} is at version {}, not {expected}; reload it and try again",
+            before.version
+        )));
+    }
+    if !before.status.is_open() {
+        return Err(DomainError::validation(
+            "id",
+            format!(
+                "a {} milestone can no longer be edited",
+                lifecycle::status_name(before.status)
+            ),
+        ));
+    }
+    let mut row: milestone::ActiveModel = Default::default();
+    let mut events = Vec::new();
+    let change = |field: &str, from: String, to: String| {
+        Event::change(EventKind::MilestoneUpdated, field, Some(from), Some(to)).on_milestone(id)
+    };
+    if let Some(title) = changes.title {
+        let title = validate::required_text("title", &title, validate::MAX_TITLE)?;
+        if title != before.title {
+            events.push(change("title", before.title.clone(), title.clone()));
+            row.title = Set(title);
+        }
+    }
+    if let Some(description) = changes.description {
+        let description = validate::optional_text("description", &description, validate::MAX_TEXT)?;
+        if description != before.description {
+            events.push(change(
+                "description",
+                before.description.clone(),
+                description.clone(),
+            ));
+            row.description = Set(description);
+        }
+    }
+    if let Some(requires) = changes
+        .requires_approval
+        .filter(|r| *r != before.requires_approval)
+    {
+        if before.status == MilestoneStatus::PendingApproval {
+            return Err(DomainError::validation(
+                "requiresApproval",
+                "the approval requirement cannot change while an approval is pending",
+            ));
+        }
+        events.push(change(
+            "requiresApproval",
+            before.requires_approval.to_string(),
+            requires.to_string(),
+        ));
+        row.requires_approval = Set(requires);
+    }
+    let start = changes.planned_start.unwrap_or(before.planned_start);
+    let end = changes.planned_end.unwrap_or(before.planned_end);
+    if (start, end) != (before.planned_start, before.planned_end) {
+        validate::window(start, end, "plannedEnd")?;
+        let release = releases::find(&txn, before.release_id).await?;
+        validate::inside(
+            (start, end),
+            (release.planned_start, release.planned_end),
+            "a milestone",
+        )?;
+        for (field, old, new) in [
+            ("plannedStart", before.planned_start, start),
+            ("plannedEnd", before.planned_end, end),
+        ] {
+            if old != new {
+                events.push(
+                    Event::change(
+                        EventKind::MilestoneUpdated,
+                        field,
+                        validate::show_time(old),
+                        validate::show_time(new),
+                    )
+                    .on_milestone(id),
+                );
+            }
+        }
+        row.planned_start = Set(start);
+        row.planned_end = Set(end);
+    }
+    if events.is_empty() {
+        txn.commit().await?;
+        return Ok(before);
+    }
+    let saved = save(&txn, &stamp, &before, row).await?;
+    history::record(&txn, &stamp, before.release_id, events).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Applies a lifecycle action to a milestone; finishing one starts the next,
+/// and finishing the last moves an ACTIVE release to REVIEW.
+pub async fn transition(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    id: i32,
+    action: MilestoneAction,
+) -> DomainResult<milestone::Model> {
+    let txn = db.begin().await?;
+    let before = find(&txn, id).await?;
+    let release = releases::find(&txn, before.release_id).await?;
+    let earlier_open = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release.id))
+        .filter(milestone::Column::Sequence.lt(before.sequence))
+        .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
+        .count(&txn)
+        .await?;
+    let facts = MilestoneFacts {
+        release_status: release.status,
+        requires_approval: before.requires_approval,
+        is_next_in_sequence: earlier_open == 0,
+    };
+    let to = lifecycle::next_status(before.status, action, &facts).map_err(|refusal| {
+        DomainError::InvalidTransition {
+            from: lifecycle::status_name(before.status).to_owned(),
+            action: action.name().to_owned(),
+            allowed: lifecycle::available_actions(before.status, &facts)
+                .into_iter()
+                .map(|a| a.name().to_owned())
+                .collect(),
+            message: refusal.0,
+        }
+    })?;
+    let mut row = milestone::ActiveModel {
+        status: Set(to),
+        ..Default::default()
+    };
+    if to == MilestoneStatus::Active && before.actual_start.is_none() {
+        row.actual_start = Set(Some(stamp.at));
+    }
+    if !to.is_open() {
+        row.actual_end = Set(Some(stamp.at));
+    }
+    let saved = save(&txn, &stamp, &before, row).await?;
+    history::record(&txn, &stamp, release.id, vec![status_event(&before, to)]).await?;
+    if !to.is_open() && release.status == ReleaseStatus::Active {
+        advance(&txn, &stamp, release).await?;
+    }
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// The actions that would succeed on each milestone, in a fixed number of queries.
+pub async fn available_actions<C: ConnectionTrait>(
+    db: &C,
+    milestones: &[milestone::Model],
+) -> DomainResult<HashMap<i32, Vec<MilestoneAction>>> {
+    let release_ids: Vec<i32> = milestones.iter().map(|m| m.release_id).collect();
+    let statuses: HashMap<i32, ReleaseStatus> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .column(release::Column::Status)
+        .filter(release::Column::Id.is_in(release_ids.clone()))
+        .into_tuple::<(i32, ReleaseStatus)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let first_open: HashMap<i32, i32> = milestone::Entity::find()
+        .select_only()
+        .column(milestone::Column::ReleaseId)
+        .column_as(milestone::Column::Sequence.min(), "s")
+        .filter(milestone::Column::ReleaseId.is_in(release_ids))
+        .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
+        .group_by(milestone::Column::ReleaseId)
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(milestones
+        .iter()
+        .map(|m| {
+            let facts = MilestoneFacts {
+                release_status: statuses
+                    .get(&m.release_id)
+                    .copied()
+                    .unwrap_or(ReleaseStatus::Cancelled),
+                requires_approval: m.requires_approval,
+                is_next_in_sequence: first_open
+                    .get(&m.release_id)
+                    .is_none_or(|s| *s >= m.sequence),
+            };
+            (m.id, lifecycle::available_actions(m.status, &facts))
+        })
+        .collect())
+}
+
+/// Creates the milestones of a template for a new release.
+pub(crate) async fn insert_from_template(
+    txn: &DatabaseTransaction,
+    stamp: &Stamp,
+    release_id: i32,
+    items: &[template_item::Model],
+) -> DomainResult<Vec<milestone::Model>> {
+    let mut created = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let row = milestone::ActiveModel {
+            release_id: Set(release_id),
+            sequence: Set(i32::try_from(index).unwrap_or(i32::MAX - 1) + 1),
+            title: Set(item.title.clone()),
+            description: Set(item.description.clone()),
+            status: Set(MilestoneStatus::Planned),
+            requires_approval: Set(item.requires_approval),
+            planned_start: Set(None),
+            planned_end: Set(None),
+            actual_start: Set(None),
+            actual_end: Set(None),
+            created_at: Set(stamp.at),
+            updated_at: Set(stamp.at),
+            version: Set(1),
+            ..Default::default()
+        };
+        created.push(row.insert(txn).await?);
+    }
+    Ok(created)
+}
+
+/// Starts the first PLANNED milestone of a release unless one is already running.
+pub(crate) async fn activate_next(
+    txn: &DatabaseTransaction,
+    stamp: &Stamp,
+    release_id: i32,
+) -> DomainResult<Option<milestone::Model>> {
+    let running = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release_id))
+        .filter(
+            milestone::Column::Status
+                .is_in([MilestoneStatus::Active, MilestoneStatus::PendingApproval]),
+        )
+        .count(txn)
+        .await?;
+    if running > 0 {
+        return Ok(None);
+    }
+    let Some(next) = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release_id))
+        .filter(milestone::Column::Status.eq(MilestoneStatus::Planned))
+        .order_by_asc(milestone::Column::Sequence)
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let row = milestone::ActiveModel {
+        status: Set(MilestoneStatus::Active),
+        actual_start: Set(Some(stamp.at)),
+        ..Default::default()
+    };
+    let saved = save(txn, stamp, &next, row).await?;
+    history::record(
+        txn,
+        stamp,
+        release_id,
+        vec![
+            status_event(&next, MilestoneStatus::Active).with_note(Some("next in sequence".into()))
+        ],
+    )
+    .await?;
+    Ok(Some(saved))
+}
+
+/// Cancels every open milestone of a cancelled release in one statement.
+pub(crate) async fn cancel_open(
+    txn: &DatabaseTransaction,
+    stamp: &Stamp,
+    release_id: i32,
+) -> DomainResult<()> {
+    let open = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release_id))
+        .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
+        .all(txn)
+        .await?;
+    if open.is_empty() {
+        return Ok(());
+    }
+    milestone::Entity::update_many()
+        .col_expr(
+            milestone::Column::Status,
+            Expr::value(MilestoneStatus::Cancelled),
+        )
+        .col_expr(milestone::Column::ActualEnd, Expr::value(Some(stamp.at)))
+        .col_expr(milestone::Column::UpdatedAt, Expr::value(stamp.at))
+        .col_expr(
+            milestone::Column::Version,
+            Expr::col(milestone::Column::Version).add(1),
+        )
+        .filter(milestone::Column::Id.is_in(open.iter().map(|m| m.id)))
+        .exec(txn)
+        .await?;
+    let events = open
+        .iter()
+        .map(|m| {
+            status_event(m, MilestoneStatus::Cancelled).with_note(Some("release cancelled".into()))
+        })
+        .collect();
+    history::record(txn, stamp, release_id, events).await
+}
+
+/// After a milestone finished: start the next one, or move the release to REVIEW.
+async fn advance(
+    txn: &DatabaseTransaction,
+    stamp: &Stamp,
+    release: release::Model,
+) -> DomainResult<()> {
+    if activate_next(txn, stamp, release.id).await?.is_some() {
+        return Ok(());
+    }
+    if count_open(txn, release.id).await? == 0 {
+        releases::apply(
+            txn,
+            stamp,
+            release,
+            ReleaseAction::Complete,
+            Some("the last milestone finished".into()),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> DomainResult<u64> {
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release_id))
+        .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
+        .count(db)
+        .await?)
+}
+
+fn status_event(before: &milestone::Model, to: MilestoneStatus) -> Event {
+    Event::change(
+        EventKind::MilestoneStatusChanged,
+        "status",
+        Some(lifecycle::status_name(before.status).to_owned()),
+        Some(lifecycle::status_name(to).to_owned()),
+    )
+    .on_milestone(before.id)
+}
+
+/// Writes `row` over `before` unless the milestone changed meanwhile; bumps the version.
+async fn save(
+    txn: &DatabaseTransaction,
+    stamp: &Stamp,
+    before: &milestone::Model,
+    mut row: milestone::ActiveModel,
+) -> DomainResult<milestone::Model> {
+    row.version = Set(before.version + 1);
+    row.updated_at = Set(stamp.at);
+    let result = milestone::Entity::update_many()
+        .set(row)
+        .filter(milestone::Column::Id.eq(before.id))
+        .filter(milestone::Column::Version.eq(before.version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(DomainError::Conflict(format!(
+            "milestone {} was changed by someone else; reload it and try again",
+            before.id
+        )));
+    }
+    find(txn, before.id).await
+}

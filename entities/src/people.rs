@@ -1,0 +1,76 @@
+//! People who own, approve or follow releases.
+
+use crate::entity::person;
+use crate::{validate, DomainError, DomainResult, Stamp};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, Func, LikeExpr},
+    ActiveValue::Set,
+    QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+/// Creates a person; the e-mail address is unique (case-insensitive).
+pub async fn create(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    name: &str,
+    email: &str,
+) -> DomainResult<person::Model> {
+    let name = validate::required_text("name", name, validate::MAX_TITLE)?;
+    let email = validate::email(email)?;
+    let taken = person::Entity::find()
+        .filter(person::Column::Email.eq(email.clone()))
+        .count(db)
+        .await?;
+    if taken > 0 {
+        return Err(DomainError::Conflict(format!(
+            "a person with email {email} already exists"
+        )));
+    }
+    Ok(person::ActiveModel {
+        name: Set(name),
+        email: Set(email),
+        created_at: Set(stamp.at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// People whose name or e-mail contains `search`, by name, at most `limit`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    search: Option<&str>,
+    limit: u64,
+) -> DomainResult<Vec<person::Model>> {
+    let mut query = person::Entity::find();
+    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = crate::release_query::contains_pattern(term);
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(person::Column::Name)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+                .or(Expr::col(person::Column::Email).like(LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    Ok(query
+        .order_by_asc(person::Column::Name)
+        .order_by_asc(person::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The people with the given ids, in one query.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> DomainResult<HashMap<i32, person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}

@@ -1,0 +1,264 @@
+//! Filtering, ordering and keyset pagination of the release list. Cursors hold
+//! the sort key of a row, so pages stay stable while releases are added.
+
+use crate::entity::{release, ReleaseScope, ReleaseStatus, ReleaseType};
+use crate::DomainResult;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
+    Condition, Order, QueryOrder, QuerySelect, Select,
+};
+
+/// Which releases a list shows; empty vectors mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseFilter {
+    pub types: Vec<ReleaseType>,
+    pub scopes: Vec<ReleaseScope>,
+    pub statuses: Vec<ReleaseStatus>,
+    /// Case-insensitive text in the title or description.
+    pub search: Option<String>,
+    pub master_id: Option<i32>,
+    pub owner_id: Option<i32>,
+    /// Releases whose planned window overlaps this one.
+    pub planned_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// The column a list is sorted by; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    #[default]
+    Id,
+    /// Releases without a planned start come last.
+    PlannedStart,
+}
+
+/// A sort order of the release list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortOrder {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+impl Default for SortOrder {
+    /// Highest id first, as release managers expect.
+    fn default() -> Self {
+        Self {
+            field: SortField::Id,
+            descending: true,
+        }
+    }
+}
+
+/// The position of a row in a sorted list, as carried in a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub id: i32,
+    pub planned_start: Option<DateTime<Utc>>,
+}
+
+impl SortKey {
+    /// The key of `release`.
+    pub fn of(release: &release::Model) -> Self {
+        Self {
+            id: release.id,
+            planned_start: release.planned_start,
+        }
+    }
+}
+
+/// Which slice of the list to fetch, Relay style.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest {
+    pub after: Option<SortKey>,
+    pub before: Option<SortKey>,
+    /// Take from the front (`first`) or, when `from_end`, from the back (`last`).
+    pub limit: u64,
+    pub from_end: bool,
+}
+
+/// One page of releases and whether more lie on either side.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub releases: Vec<release::Model>,
+    pub has_previous: bool,
+    pub has_next: bool,
+}
+
+/// The `%term%` pattern for a case-insensitive LIKE, with wildcards in `term` escaped.
+pub fn contains_pattern(term: &str) -> String {
+    let escaped = term
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn filtered(filter: &ReleaseFilter) -> Select<release::Entity> {
+    use release::Column as C;
+    let mut query = release::Entity::find();
+    if !filter.types.is_empty() {
+        query = query.filter(C::ReleaseType.is_in(filter.types.clone()));
+    }
+    if !filter.scopes.is_empty() {
+        query = query.filter(C::Scope.is_in(filter.scopes.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(C::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(master_id) = filter.master_id {
+        query = query.filter(C::MasterId.eq(master_id));
+    }
+    if let Some(owner_id) = filter.owner_id {
+        query = query.filter(C::OwnerId.eq(owner_id));
+    }
+    if let Some((from, to)) = filter.planned_between {
+        query = query
+            .filter(C::PlannedStart.lte(to))
+            .filter(C::PlannedEnd.gte(from));
+    }
+    if let Some(term) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = contains_pattern(term);
+        let like = |col: C| {
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        query = query.filter(
+            Condition::any()
+                .add(like(C::Title))
+                .add(like(C::Description)),
+        );
+    }
+    query
+}
+
+/// How many releases match `filter`.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &ReleaseFilter) -> DomainResult<u64> {
+    Ok(filtered(filter).count(db).await?)
+}
+
+/// One page of the releases matching `filter`, in `order`.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    filter: &ReleaseFilter,
+    order: SortOrder,
+    request: PageRequest,
+) -> DomainResult<Page> {
+    // Fetching from the end walks the list backwards, then flips the rows.
+    let walk = Walk {
+        field: order.field,
+        descending: order.descending != request.from_end,
+        nulls_last: !request.from_end,
+    };
+    let (towards, away) = if request.from_end {
+        (request.before, request.after)
+    } else {
+        (request.after, request.before)
+    };
+    let mut query = filtered(filter);
+    if let Some(key) = towards {
+        query = query.filter(walk.after(key));
+    }
+    if let Some(key) = away {
+        query = query.filter(walk.reversed().after(key));
+    }
+    let order_of = |descending: bool| if descending { Order::Desc } else { Order::Asc };
+    if walk.field == SortField::PlannedStart {
+        let nulls = if walk.nulls_last {
+            NullOrdering::Last
+        } else {
+            NullOrdering::First
+        };
+        query = query.order_by_with_nulls(
+            release::Column::PlannedStart,
+            order_of(walk.descending),
+            nulls,
+        );
+    }
+    let mut rows = query
+        .order_by(release::Column::Id, order_of(walk.descending))
+        .limit(request.limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > request.limit;
+    rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+    if request.from_end {
+        rows.reverse();
+        Ok(Page {
+            releases: rows,
+            has_previous: more,
+            has_next: request.before.is_some(),
+        })
+    } else {
+        Ok(Page {
+            releases: rows,
+            has_previous: request.after.is_some(),
+            has_next: more,
+        })
+    }
+}
+
+/// A direction of travel through the sorted list.
+#[derive(Debug, Clone, Copy)]
+struct Walk {
+    field: SortField,
+    descending: bool,
+    nulls_last: bool,
+}
+
+impl Walk {
+    fn reversed(self) -> Self {
+        Self {
+            field: self.field,
+            descending: !self.descending,
+            nulls_last: !self.nulls_last,
+        }
+    }
+
+    /// Rows strictly after `key` in this direction.
+    fn after(self, key: SortKey) -> Condition {
+        use release::Column as C;
+        let id_after = if self.descending {
+            C::Id.lt(key.id)
+        } else {
+            C::Id.gt(key.id)
+        };
+        match (self.field, key.planned_start) {
+            (SortField::Id, _) => Condition::all().add(id_after),
+            (SortField::PlannedStart, Some(start)) => {
+                let beyond = if self.descending {
+                    C::PlannedStart.lt(start)
+                } else {
+                    C::PlannedStart.gt(start)
+                };
+                let mut any = Condition::any().add(beyond).add(
+                    Condition::all()
+                        .add(C::PlannedStart.eq(start))
+                        .add(id_after),
+                );
+                if self.nulls_last {
+                    any = any.add(C::PlannedStart.is_null());
+                }
+                any
+            }
+            (SortField::PlannedStart, None) => {
+                let among_nulls = Condition::all()
+                    .add(C::PlannedStart.is_null())
+                    .add(id_after);
+                if self.nulls_last {
+                    among_nulls
+                } else {
+                    Condition::any()
+                        .add(among_nulls)
+                        .add(C::PlannedStart.is_not_null())
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Who has a stake in a release, in which role, and whether they want mail.
+
+use crate::entity::{person, stakeholder, EventKind, StakeholderRole};
+use crate::history::{self, Event};
+use crate::{releases, DomainError, DomainResult, Stamp};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use std::collections::HashMap;
+
+/// Adds `person_id` to a release in `role`; the same person may hold several roles.
+pub async fn add(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    release_id: i32,
+    person_id: i32,
+    role: StakeholderRole,
+    notify: bool,
+) -> DomainResult<stakeholder::Model> {
+    if role == StakeholderRole::Owner {
+        return Err(DomainError::validation(
+            "role",
+            "the OWNER follows the release owner; change the owner with updateRelease",
+        ));
+    }
+    let txn = db.begin().await?;
+    releases::find(&txn, release_id).await?;
+    let person = person::Entity::find_by_id(person_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::validation("personId", format!("no person {person_id}")))?;
+    let existing = stakeholder::Entity::find()
+        .filter(stakeholder::Column::ReleaseId.eq(release_id))
+        .filter(stakeholder::Column::PersonId.eq(person_id))
+        .filter(stakeholder::Column::Role.eq(role))
+        .count(&txn)
+        .await?;
+    if existing > 0 {
+        return Err(DomainError::Conflict(format!(
+            "{} is already a {} of release {release_id}",
+            person.email,
+            role.to_value()
+        )));
+    }
+    let created = stakeholder::ActiveModel {
+        release_id: Set(release_id),
+        person_id: Set(person_id),
+        role: Set(role),
+        notify: Set(notify),
+        created_at: Set(stamp.at),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        &stamp,
+        release_id,
+        vec![Event::change(
+            EventKind::StakeholderAdded,
+            "stakeholders",
+            None,
+            Some(format!("{} as {}", person.email, role.to_value())),
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Removes a stakeholder entry; the OWNER entry goes only by changing the owner.
+pub async fn remove(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    stakeholder_id: i32,
+) -> DomainResult<stakeholder::Model> {
+    let txn = db.begin().await?;
+    let entry = stakeholder::Entity::find_by_id(stakeholder_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("stakeholder", stakeholder_id))?;
+    if entry.role == StakeholderRole::Owner {
+        return Err(DomainError::validation(
+            "id",
+            "the OWNER entry follows the release owner; change the owner with updateRelease",
+        ));
+    }
+    let email = person::Entity::find_by_id(entry.person_id)
+        .one(&txn)
+        .await?
+        .map_or_else(|| entry.person_id.to_string(), |p| p.email);
+    stakeholder::Entity::delete_by_id(stakeholder_id)
+        .exec(&txn)
+        .await?;
+    history::record(
+        &txn,
+        &stamp,
+        entry.release_id,
+        vec![Event::change(
+            EventKind::StakeholderRemoved,
+            "stakeholders",
+            Some(format!("{email} as {}", entry.role.to_value())),
+            None,
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(entry)
+}
+
+/// The stakeholders of each release in `release_ids`, in one query.
+pub async fn for_releases<C: ConnectionTrait>(
+    db: &C,
+    release_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<stakeholder::Model>>> {
+    let rows = stakeholder::Entity::find()
+        .filter(stakeholder::Column::ReleaseId.is_in(release_ids.iter().copied()))
+        .order_by_asc(stakeholder::Column::Id)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i32, Vec<stakeholder::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.release_id).or_default().push(row);
+    }
+    Ok(grouped)
+}

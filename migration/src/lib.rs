@@ -1,0 +1,15 @@
+//! Releasedesk's schema history. `entities` never imports this crate.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_core;
+
+/// Applies Releasedesk's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_core::Migration)]
+    }
+}
