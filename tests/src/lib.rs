@@ -1,1 +1,270 @@
-//! placeholder
+//! Test harness: starts the real `releasedesk` server on port 0 against a fresh
+//! database (an SQLite file, or a new PostgreSQL database) and speaks GraphQL
+//! over HTTP, like a client would.
+
+use chrono::{TimeZone, Utc};
+use entities::ManualClock;
+use releasedesk::graphql::Services;
+use releasedesk::{db, server, AppState, RunningServer};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Set to a PostgreSQL URL (any database; tests create their own) to run every test there too.
+pub const POSTGRES_URL_VAR: &str = "RELEASEDESK_TEST_POSTGRES_URL";
+/// When set, a missing PostgreSQL URL fails the PostgreSQL tests instead of skipping them.
+pub const REQUIRE_POSTGRES_VAR: &str = "RELEASEDESK_REQUIRE_POSTGRES";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+enum Cleanup {
+    SqliteFile(PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base_url: String,
+    pub backend: Backend,
+    pub clock: Arc<ManualClock>,
+    client: reqwest::Client,
+    statements: Arc<AtomicUsize>,
+    db: DatabaseConnection,
+    server: Option<RunningServer>,
+    cleanup: Cleanup,
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database; `None` when PostgreSQL is not configured
+    /// (and not required).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("releasedesk-test-{id}.db"));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Cleanup::SqliteFile(path),
+                )
+            }
+            Backend::Postgres => {
+                let Some(admin_url) = postgres_url() else {
+                    eprintln!("skipped on PostgreSQL: {POSTGRES_URL_VAR} is not set");
+                    return None;
+                };
+                let name = format!("releasedesk_test_{id}");
+                let admin = db::connect(&admin_url, 1)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_URL_VAR} does not answer: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create a test database");
+                admin.close().await.ok();
+                (
+                    with_database(&admin_url, &name),
+                    Cleanup::PostgresDatabase { admin_url, name },
+                )
+            }
+        };
+        let mut db = db::connect(&url, 5).await.expect("connect to the test database");
+        db::migrate(&db).await.expect("migrate the test database");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).single().expect("valid date"),
+        ));
+        let services = Services {
+            db: db.clone(),
+            clock: clock.clone(),
+        };
+        let server = server::start("127.0.0.1:0", AppState::new(services, true))
+            .await
+            .expect("start the server");
+        Some(TestApp {
+            base_url: format!("http://{}", server.addr),
+            backend,
+            clock,
+            client: reqwest::Client::new(),
+            statements,
+            db,
+            server: Some(server),
+            cleanup,
+        })
+    }
+
+    /// The raw GraphQL response body of `query` with `variables`.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("send the GraphQL request")
+            .json()
+            .await
+            .expect("a JSON response")
+    }
+
+    /// The `data` of a request that must succeed.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "expected success, got {body:#}"
+        );
+        body["data"].clone()
+    }
+
+    /// The first error of a request that must fail.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        body["errors"]
+            .get(0)
+            .cloned()
+            .unwrap_or_else(|| panic!("expected an error, got {body:#}"))
+    }
+
+    /// A GET on a path of the server.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("send the GET request")
+    }
+
+    /// The server's database connection, for seeding through the domain layer.
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// SQL statements run since the last [`TestApp::reset_statements`].
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Restarts the statement count.
+    pub fn reset_statements(&self) {
+        self.statements.store(0, Ordering::SeqCst);
+    }
+
+    /// Stops the server and removes the database.
+    pub async fn teardown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.ok();
+        }
+        self.db.clone().close().await.ok();
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    std::fs::remove_file(file).ok();
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                if let Ok(admin) = db::connect(admin_url, 1).await {
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var_os(REQUIRE_POSTGRES_VAR).is_some() || std::env::var_os("CI").is_some() => {
+            panic!("{POSTGRES_URL_VAR} must be set: PostgreSQL tests are required here")
+        }
+        _ => None,
+    }
+}
+
+/// `url` with its database name replaced by `name`, keeping any query string.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// Declares each listed `async fn name(app: &TestApp)` as two tests, `sqlite::name`
+/// and `postgres::name`, each on a fresh database torn down afterwards.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_on($crate::Backend::Sqlite, |app| Box::pin(super::$name(app))).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_on($crate::Backend::Postgres, |app| Box::pin(super::$name(app))).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Runs `test` against a fresh app on `backend`, tearing it down even when the test panics.
+pub async fn run_on<F>(backend: Backend, test: F)
+where
+    F: for<'a> FnOnce(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+{
+    use futures::FutureExt;
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let outcome = std::panic::AssertUnwindSafe(test(&app)).catch_unwind().await;
+    app.teardown().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced_and_query_kept() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests through the HTTP endpoint; every test runs on SQLite and PostgreSQL.
+
+mod concurrency;
+mod dataloader;
+mod errors;
+mod fixtures;
+mod lifecycle;
+mod master_phase;
+mod pagination;
+mod people;
+mod schema;
+mod service;

@@ -1,0 +1,44 @@
+//! The HTTP surface around GraphQL: health, GraphiQL, and the demo data.
+
+use releasedesk_tests::{on_both_databases, TestApp};
+use serde_json::json;
+
+async fn health_reports_database_readiness(app: &TestApp) {
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], "ok");
+}
+
+async fn graphiql_is_served_on_get(app: &TestApp) {
+    let response = app.get("/graphql").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("graphiql"), "GraphiQL page expected");
+}
+
+async fn demo_data_loads_once(app: &TestApp) {
+    let db = app.database();
+    let first = releasedesk::demo::seed(db, app.clock.as_ref()).await.unwrap();
+    assert_eq!(first, releasedesk::demo::SeedOutcome::Loaded { releases: 8 });
+    let again = releasedesk::demo::seed(db, app.clock.as_ref()).await.unwrap();
+    assert_eq!(again, releasedesk::demo::SeedOutcome::AlreadyPresent);
+    let data = app
+        .ok(
+            "{ releases(filter: { scopes: [MASTER] }) { edges { node { status phases { status } milestones { status } } } } all: releases { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["all"]["totalCount"], 8);
+    let master = &data["releases"]["edges"][0]["node"];
+    assert_eq!(master["status"], "ACTIVE");
+    assert_eq!(master["phases"].as_array().unwrap().len(), 3);
+    assert_eq!(master["phases"][0]["status"], "ACTIVE");
+    assert_eq!(master["milestones"][0]["status"], "ACTIVE");
+}
+
+on_both_databases!(
+    health_reports_database_readiness,
+    graphiql_is_served_on_get,
+    demo_data_loads_once,
+);
