@@ -59,21 +59,22 @@ pub fn database_kind(url: &str) -> &str {
 
 impl Settings {
     /// Reads the layers in order; a missing default file is fine, a named missing file is not.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         let named = std::env::var_os("RELEASEDESK_CONFIG").map(PathBuf::from);
         let file = named
             .clone()
             .unwrap_or_else(|| PathBuf::from("releasedesk.toml"));
         if let Some(path) = named.filter(|p| !p.exists()) {
-            return Err(figment::Error::from(format!(
+            return Err(Box::new(figment::Error::from(format!(
                 "RELEASEDESK_CONFIG names {}, which does not exist",
                 path.display()
-            )));
+            ))));
         }
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Env::prefixed("RELEASEDESK_").ignore(&["CONFIG", "TEST_POSTGRES_URL"]))
             .extract()
+            .map_err(Box::new)
     }
 }

@@ -60,9 +60,9 @@ impl TestApp {
                     return None;
                 };
                 let name = format!("releasedesk_test_{id}");
-                let admin = db::connect(&admin_url, 1)
-                    .await
-                    .unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_URL_VAR} does not answer: {e}"));
+                let admin = db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {POSTGRES_URL_VAR} does not answer: {e}")
+                });
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                     .await
@@ -74,7 +74,9 @@ impl TestApp {
                 )
             }
         };
-        let mut db = db::connect(&url, 5).await.expect("connect to the test database");
+        let mut db = db::connect(&url, 5)
+            .await
+            .expect("connect to the test database");
         db::migrate(&db).await.expect("migrate the test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
@@ -82,7 +84,9 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).single().expect("valid date"),
+            Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0)
+                .single()
+                .expect("valid date"),
         ));
         let services = Services {
             db: db.clone(),
@@ -176,7 +180,9 @@ impl TestApp {
             Cleanup::PostgresDatabase { admin_url, name } => {
                 if let Ok(admin) = db::connect(admin_url, 1).await {
                     admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await
                         .ok();
                     admin.close().await.ok();
@@ -189,7 +195,9 @@ impl TestApp {
 fn postgres_url() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var_os(REQUIRE_POSTGRES_VAR).is_some() || std::env::var_os("CI").is_some() => {
+        _ if std::env::var_os(REQUIRE_POSTGRES_VAR).is_some()
+            || std::env::var_os("CI").is_some() =>
+        {
             panic!("{POSTGRES_URL_VAR} must be set: PostgreSQL tests are required here")
         }
         _ => None,
@@ -198,7 +206,9 @@ fn postgres_url() -> Option<String> {
 
 /// `url` with its database name replaced by `name`, keeping any query string.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let path_start = base[authority_start..]
         .find('/')
@@ -238,13 +248,17 @@ macro_rules! on_both_databases {
 /// Runs `test` against a fresh app on `backend`, tearing it down even when the test panics.
 pub async fn run_on<F>(backend: Backend, test: F)
 where
-    F: for<'a> FnOnce(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+    F: for<'a> FnOnce(
+        &'a TestApp,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
 {
     use futures::FutureExt;
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let outcome = std::panic::AssertUnwindSafe(test(&app)).catch_unwind().await;
+    let outcome = std::panic::AssertUnwindSafe(test(&app))
+        .catch_unwind()
+        .await;
     app.teardown().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);

@@ -9,11 +9,16 @@ const UPDATE: &str = "mutation($id: ID!, $title: String!, $v: Int!) {
 
 async fn stale_version_is_a_conflict_and_changes_nothing(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
-    let release = fixtures::release(app, &owner, json!({ "title": "First", "type": "MINOR" })).await;
+    let release =
+        fixtures::release(app, &owner, json!({ "title": "First", "type": "MINOR" })).await;
     let id = release["id"].as_str().unwrap();
-    let saved = app.ok(UPDATE, json!({ "id": id, "title": "Second", "v": 1 })).await;
+    let saved = app
+        .ok(UPDATE, json!({ "id": id, "title": "Second", "v": 1 }))
+        .await;
     assert_eq!(saved["updateRelease"]["version"], 2);
-    let stale = app.error(UPDATE, json!({ "id": id, "title": "Third", "v": 1 })).await;
+    let stale = app
+        .error(UPDATE, json!({ "id": id, "title": "Third", "v": 1 }))
+        .await;
     assert_eq!(stale["extensions"]["code"], "CONFLICT");
     let now = read(app, id).await;
     assert_eq!(now["title"], "Second");
@@ -24,7 +29,12 @@ async fn racing_transitions_apply_exactly_once(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
     let release = fixtures::release(app, &owner, json!({ "title": "Race", "type": "MINOR" })).await;
     let id = release["id"].as_str().unwrap().to_owned();
-    let attempts = (0..6).map(|_| app.graphql(fixtures::TRANSITION, json!({ "id": id, "action": "SUBMIT" })));
+    let attempts = (0..6).map(|_| {
+        app.graphql(
+            fixtures::TRANSITION,
+            json!({ "id": id, "action": "SUBMIT" }),
+        )
+    });
     let results = futures::future::join_all(attempts).await;
     let successes = results.iter().filter(|r| r.get("errors").is_none()).count();
     assert_eq!(successes, 1, "exactly one SUBMIT wins: {results:#?}");
@@ -36,7 +46,10 @@ async fn racing_transitions_apply_exactly_once(app: &TestApp) {
         );
     }
     let history = app
-        .ok("query($id: ID!) { release(id: $id) { version history { kind } } }", json!({ "id": id }))
+        .ok(
+            "query($id: ID!) { release(id: $id) { version history { kind } } }",
+            json!({ "id": id }),
+        )
         .await;
     let changes = history["release"]["history"]
         .as_array()

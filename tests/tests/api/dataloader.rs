@@ -24,7 +24,12 @@ async fn listing_releases_with_nested_lists_costs_a_fixed_number_of_queries(app:
     let owner = fixtures::person(app, "Owner").await;
     let tester = fixtures::person(app, "Tester").await;
     for n in 0..20 {
-        let release = fixtures::release(app, &owner, json!({ "title": format!("R{n}"), "type": "MAJOR" })).await;
+        let release = fixtures::release(
+            app,
+            &owner,
+            json!({ "title": format!("R{n}"), "type": "MAJOR" }),
+        )
+        .await;
         app.ok(
             "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: TESTER }) { id } }",
             json!({ "r": release["id"], "p": tester }),

@@ -11,15 +11,24 @@ async fn missing_records_are_not_found(app: &TestApp) {
     assert!(body["data"]["release"].is_null());
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
     let transition = app
-        .error(fixtures::TRANSITION, json!({ "id": "999", "action": "SUBMIT" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": "999", "action": "SUBMIT" }),
+        )
         .await;
     assert_eq!(transition["extensions"]["code"], "NOT_FOUND");
     let milestone = app
-        .error("mutation { transitionMilestone(id: \"5\", action: START) { id } }", json!({}))
+        .error(
+            "mutation { transitionMilestone(id: \"5\", action: START) { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(milestone["extensions"]["code"], "NOT_FOUND");
     let stakeholder = app
-        .error("mutation { removeStakeholder(id: \"5\") { id } }", json!({}))
+        .error(
+            "mutation { removeStakeholder(id: \"5\") { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(stakeholder["extensions"]["code"], "NOT_FOUND");
 }
@@ -28,15 +37,30 @@ async fn bad_input_is_a_validation_error_naming_the_field(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
     let create = "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id } }";
     let cases = [
-        (json!({ "title": "   ", "type": "MINOR", "ownerId": owner }), "title"),
-        (json!({ "title": "x", "type": "MINOR", "ownerId": "424242" }), "ownerId"),
-        (json!({ "title": "x", "type": "MINOR", "ownerId": "abc" }), "ownerId"),
-        (json!({ "title": "x", "type": "MAJOR", "ownerId": owner, "templateId": "999" }), "templateId"),
+        (
+            json!({ "title": "   ", "type": "MINOR", "ownerId": owner }),
+            "title",
+        ),
+        (
+            json!({ "title": "x", "type": "MINOR", "ownerId": "424242" }),
+            "ownerId",
+        ),
+        (
+            json!({ "title": "x", "type": "MINOR", "ownerId": "abc" }),
+            "ownerId",
+        ),
+        (
+            json!({ "title": "x", "type": "MAJOR", "ownerId": owner, "templateId": "999" }),
+            "templateId",
+        ),
         (
             json!({ "title": "x", "type": "MINOR", "ownerId": owner, "plannedStart": "2027-02-01T00:00:00Z", "plannedEnd": "2027-01-01T00:00:00Z" }),
             "plannedEnd",
         ),
-        (json!({ "title": "x".repeat(201), "type": "MINOR", "ownerId": owner }), "title"),
+        (
+            json!({ "title": "x".repeat(201), "type": "MINOR", "ownerId": owner }),
+            "title",
+        ),
     ];
     for (input, field) in cases {
         let error = app.error(create, json!({ "input": input })).await;
@@ -65,7 +89,10 @@ async fn graphql_level_mistakes_carry_a_code_too(app: &TestApp) {
     let unknown = app.error("{ releases { nope } }", json!({})).await;
     assert_eq!(unknown["extensions"]["code"], "VALIDATION");
     let bad_enum = app
-        .error("{ releases(filter: { types: [HUGE] }) { totalCount } }", json!({}))
+        .error(
+            "{ releases(filter: { types: [HUGE] }) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(bad_enum["extensions"]["code"], "VALIDATION");
 }
@@ -83,14 +110,21 @@ async fn taken_unique_values_conflict(app: &TestApp) {
 
 async fn transitions_from_the_wrong_state_list_what_is_allowed(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
-    let release = fixtures::release(app, &owner, json!({ "title": "Draft", "type": "MINOR" })).await;
+    let release =
+        fixtures::release(app, &owner, json!({ "title": "Draft", "type": "MINOR" })).await;
     let error = app
-        .error(fixtures::TRANSITION, json!({ "id": release["id"], "action": "CLOSE" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": release["id"], "action": "CLOSE" }),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "INVALID_TRANSITION");
     assert_eq!(error["extensions"]["from"], "DRAFT");
     assert_eq!(error["extensions"]["action"], "CLOSE");
-    assert_eq!(fixtures::strings(&error["extensions"]["allowedActions"]), ["SUBMIT", "CANCEL"]);
+    assert_eq!(
+        fixtures::strings(&error["extensions"]["allowedActions"]),
+        ["SUBMIT", "CANCEL"]
+    );
     let review = app
         .error(
             "mutation($id: ID!) { recordReleaseReview(id: $id, outcome: FAILED, lessonsLearned: \"x\") { id } }",

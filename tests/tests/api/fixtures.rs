@@ -17,7 +17,10 @@ pub async fn person(app: &TestApp, name: &str) -> String {
             json!({ "input": { "name": name, "email": email } }),
         )
         .await;
-    data["createPerson"]["id"].as_str().expect("person id").to_owned()
+    data["createPerson"]["id"]
+        .as_str()
+        .expect("person id")
+        .to_owned()
 }
 
 /// Creates a release from `input` (ownerId added when missing) and returns it.
@@ -88,6 +91,10 @@ pub async fn approved(app: &TestApp, owner: &str, input: Value) -> Value {
 pub fn strings(value: &Value) -> Vec<String> {
     value
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }

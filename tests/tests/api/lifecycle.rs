@@ -22,7 +22,10 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
         .iter()
         .map(|m| m["title"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(titles, ["Plan", "Build", "Test", "Deploy", "Review", "Close"]);
+    assert_eq!(
+        titles,
+        ["Plan", "Build", "Test", "Deploy", "Review", "Close"]
+    );
     assert_eq!(created["milestones"][0]["requiresApproval"], true);
     assert_eq!(created["milestones"][1]["requiresApproval"], false);
 
@@ -41,16 +44,25 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
         let done = milestone_transition(app, mid, "COMPLETE").await;
         if created["milestones"][index]["requiresApproval"] == true {
             assert_eq!(done["status"], "PENDING_APPROVAL");
-            assert_eq!(milestone_transition(app, mid, "APPROVE").await["status"], "COMPLETED");
+            assert_eq!(
+                milestone_transition(app, mid, "APPROVE").await["status"],
+                "COMPLETED"
+            );
         } else {
             assert_eq!(done["status"], "COMPLETED");
         }
         let now = read(app, &id).await;
         if let Some(next) = now["milestones"].get(index + 1) {
-            assert_eq!(next["status"], "ACTIVE", "completing one activates the next");
+            assert_eq!(
+                next["status"], "ACTIVE",
+                "completing one activates the next"
+            );
             assert_eq!(now["status"], "ACTIVE");
         } else {
-            assert_eq!(now["status"], "REVIEW", "the last milestone moves the release to REVIEW");
+            assert_eq!(
+                now["status"], "REVIEW",
+                "the last milestone moves the release to REVIEW"
+            );
         }
     }
 
@@ -58,7 +70,10 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
         .error(fixtures::TRANSITION, json!({ "id": id, "action": "CLOSE" }))
         .await;
     assert_eq!(refused["extensions"]["code"], "INVALID_TRANSITION");
-    assert_eq!(strings(&refused["extensions"]["allowedActions"]), ["CANCEL"]);
+    assert_eq!(
+        strings(&refused["extensions"]["allowedActions"]),
+        ["CANCEL"]
+    );
 
     let reviewed = app
         .ok(
@@ -66,8 +81,14 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(reviewed["recordReleaseReview"]["reviewOutcome"], "PARTIALLY_SUCCESSFUL");
-    assert_eq!(strings(&reviewed["recordReleaseReview"]["availableActions"]), ["CLOSE", "CANCEL"]);
+    assert_eq!(
+        reviewed["recordReleaseReview"]["reviewOutcome"],
+        "PARTIALLY_SUCCESSFUL"
+    );
+    assert_eq!(
+        strings(&reviewed["recordReleaseReview"]["availableActions"]),
+        ["CLOSE", "CANCEL"]
+    );
     let closed = transition(app, &id, "CLOSE").await;
     assert_eq!(closed["status"], "CLOSED");
     assert!(closed["actualEnd"].is_string());
@@ -84,7 +105,12 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "RELEASE_STATUS_CHANGED")
-        .map(|e| (e["from"].as_str().unwrap().to_owned(), e["to"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().to_owned(),
+                e["to"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     let expected = [
         ("DRAFT", "REQUESTED"),
@@ -109,14 +135,24 @@ async fn major_release_walks_from_draft_to_closed(app: &TestApp) {
 
 async fn starting_needs_a_planned_window(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
-    let release = fixtures::approved(app, &owner, json!({ "title": "No dates", "type": "MINOR" })).await;
+    let release =
+        fixtures::approved(app, &owner, json!({ "title": "No dates", "type": "MINOR" })).await;
     assert_eq!(strings(&release["availableActions"]), ["CANCEL"]);
     let refused = app
-        .error(fixtures::TRANSITION, json!({ "id": release["id"], "action": "START" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": release["id"], "action": "START" }),
+        )
         .await;
     assert_eq!(refused["extensions"]["code"], "INVALID_TRANSITION");
-    assert!(refused["message"].as_str().unwrap().contains("planned start and end"));
-    assert_eq!(read(app, release["id"].as_str().unwrap()).await["status"], "APPROVED");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap()
+        .contains("planned start and end"));
+    assert_eq!(
+        read(app, release["id"].as_str().unwrap()).await["status"],
+        "APPROVED"
+    );
 }
 
 async fn minor_release_without_milestones_is_completed_by_hand(app: &TestApp) {
@@ -131,7 +167,10 @@ async fn minor_release_without_milestones_is_completed_by_hand(app: &TestApp) {
     assert!(release["milestones"].as_array().unwrap().is_empty());
     let id = release["id"].as_str().unwrap();
     let active = transition(app, id, "START").await;
-    assert_eq!(strings(&active["availableActions"]), ["HOLD", "COMPLETE", "CANCEL"]);
+    assert_eq!(
+        strings(&active["availableActions"]),
+        ["HOLD", "COMPLETE", "CANCEL"]
+    );
     assert_eq!(transition(app, id, "COMPLETE").await["status"], "REVIEW");
 }
 
@@ -169,7 +208,10 @@ async fn hold_stops_milestone_work_until_resumed(app: &TestApp) {
         .await;
     assert_eq!(refused["extensions"]["code"], "INVALID_TRANSITION");
     assert_eq!(transition(app, id, "RESUME").await["status"], "ACTIVE");
-    assert_eq!(milestone_transition(app, &first, "COMPLETE").await["status"], "PENDING_APPROVAL");
+    assert_eq!(
+        milestone_transition(app, &first, "COMPLETE").await["status"],
+        "PENDING_APPROVAL"
+    );
 }
 
 async fn milestones_run_in_sequence_and_approval_can_send_work_back(app: &TestApp) {
@@ -185,7 +227,9 @@ async fn milestones_run_in_sequence_and_approval_can_send_work_back(app: &TestAp
     let active = transition(app, id, "START").await;
     let first = active["milestones"][0]["id"].as_str().unwrap().to_owned();
     let third = active["milestones"][2]["id"].as_str().unwrap().to_owned();
-    assert!(strings(&active["milestones"][2]["availableActions"]).iter().all(|a| a != "START"));
+    assert!(strings(&active["milestones"][2]["availableActions"])
+        .iter()
+        .all(|a| a != "START"));
     let refused = app
         .error(
             "mutation($id: ID!) { transitionMilestone(id: $id, action: START) { id } }",
@@ -196,7 +240,10 @@ async fn milestones_run_in_sequence_and_approval_can_send_work_back(app: &TestAp
     assert!(refused["message"].as_str().unwrap().contains("sequence"));
 
     milestone_transition(app, &first, "COMPLETE").await;
-    assert_eq!(milestone_transition(app, &first, "REJECT").await["status"], "ACTIVE");
+    assert_eq!(
+        milestone_transition(app, &first, "REJECT").await["status"],
+        "ACTIVE"
+    );
     milestone_transition(app, &first, "COMPLETE").await;
     milestone_transition(app, &first, "APPROVE").await;
     let second = &read(app, id).await["milestones"][1];
@@ -226,22 +273,32 @@ async fn milestone_added_to_a_running_release_without_work_starts_at_once(app: &
     assert_eq!(added["addMilestone"]["sequence"], 1);
     assert_eq!(added["addMilestone"]["status"], "ACTIVE");
     let mid = added["addMilestone"]["id"].as_str().unwrap();
-    assert_eq!(milestone_transition(app, mid, "COMPLETE").await["status"], "COMPLETED");
+    assert_eq!(
+        milestone_transition(app, mid, "COMPLETE").await["status"],
+        "COMPLETED"
+    );
     assert_eq!(read(app, id).await["status"], "REVIEW");
 }
 
 async fn rejecting_needs_a_reason_and_ends_the_release(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
-    let release = fixtures::release(app, &owner, json!({ "title": "Doomed", "type": "MINOR" })).await;
+    let release =
+        fixtures::release(app, &owner, json!({ "title": "Doomed", "type": "MINOR" })).await;
     let id = release["id"].as_str().unwrap();
     transition(app, id, "SUBMIT").await;
     let refused = app
-        .error(fixtures::TRANSITION, json!({ "id": id, "action": "REJECT" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": id, "action": "REJECT" }),
+        )
         .await;
     assert_eq!(refused["extensions"]["code"], "VALIDATION");
     assert_eq!(refused["extensions"]["field"], "reason");
     let rejected = app
-        .ok(fixtures::TRANSITION, json!({ "id": id, "action": "REJECT", "reason": "No business case" }))
+        .ok(
+            fixtures::TRANSITION,
+            json!({ "id": id, "action": "REJECT", "reason": "No business case" }),
+        )
         .await;
     assert_eq!(rejected["transitionRelease"]["status"], "REJECTED");
     assert!(strings(&rejected["transitionRelease"]["availableActions"]).is_empty());
@@ -270,7 +327,7 @@ async fn updates_are_recorded_field_by_field(app: &TestApp) {
         .filter(|s| s["role"] == "OWNER")
         .map(|s| s["person"]["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(owners, [other.clone()]);
+    assert_eq!(owners, [other.as_str()]);
     let fields: Vec<_> = updated["history"]
         .as_array()
         .unwrap()

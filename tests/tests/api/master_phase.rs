@@ -4,7 +4,8 @@ use crate::fixtures::{self, read, strings, transition, window};
 use releasedesk_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
 
-const CREATE: &str = "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id } }";
+const CREATE: &str =
+    "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id } }";
 
 async fn master(app: &TestApp, owner: &str) -> Value {
     let (start, end) = window(0, 100);
@@ -34,7 +35,8 @@ async fn scope_rules_are_enforced(app: &TestApp) {
     assert_eq!(orphan["extensions"]["code"], "VALIDATION");
     assert_eq!(orphan["extensions"]["field"], "masterId");
 
-    let standalone = fixtures::release(app, &owner, json!({ "title": "Alone", "type": "MINOR" })).await;
+    let standalone =
+        fixtures::release(app, &owner, json!({ "title": "Alone", "type": "MINOR" })).await;
     let under_standalone = app
         .error(
             CREATE,
@@ -95,7 +97,10 @@ async fn phase_cannot_outlast_its_master(app: &TestApp) {
         )
         .await;
     assert_eq!(shrink["extensions"]["code"], "VALIDATION");
-    assert_eq!(read(app, master["id"].as_str().unwrap()).await["version"], 1);
+    assert_eq!(
+        read(app, master["id"].as_str().unwrap()).await["version"],
+        1
+    );
 }
 
 async fn phase_starts_only_under_an_active_master_which_closes_last(app: &TestApp) {
@@ -107,14 +112,20 @@ async fn phase_starts_only_under_an_active_master_which_closes_last(app: &TestAp
     transition(app, &phase_id, "SUBMIT").await;
     transition(app, &phase_id, "APPROVE").await;
     let early = app
-        .error(fixtures::TRANSITION, json!({ "id": phase_id, "action": "START" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": phase_id, "action": "START" }),
+        )
         .await;
     assert_eq!(early["extensions"]["code"], "INVALID_TRANSITION");
 
     transition(app, &master_id, "SUBMIT").await;
     transition(app, &master_id, "APPROVE").await;
     let master_active = transition(app, &master_id, "START").await;
-    assert_eq!(transition(app, &phase_id, "START").await["status"], "ACTIVE");
+    assert_eq!(
+        transition(app, &phase_id, "START").await["status"],
+        "ACTIVE"
+    );
 
     // finish the master's milestones without approval gates
     for m in master_active["milestones"].as_array().unwrap() {
@@ -132,11 +143,16 @@ async fn phase_starts_only_under_an_active_master_which_closes_last(app: &TestAp
     )
     .await;
     let blocked = app
-        .error(fixtures::TRANSITION, json!({ "id": master_id, "action": "CLOSE" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": master_id, "action": "CLOSE" }),
+        )
         .await;
     assert_eq!(blocked["extensions"]["code"], "INVALID_TRANSITION");
     assert!(blocked["message"].as_str().unwrap().contains("phases"));
-    assert!(!strings(&read(app, &master_id).await["availableActions"]).contains(&"CLOSE".to_owned()));
+    assert!(
+        !strings(&read(app, &master_id).await["availableActions"]).contains(&"CLOSE".to_owned())
+    );
 
     transition(app, &phase_id, "COMPLETE").await;
     app.ok(
@@ -145,7 +161,10 @@ async fn phase_starts_only_under_an_active_master_which_closes_last(app: &TestAp
     )
     .await;
     transition(app, &phase_id, "CLOSE").await;
-    assert_eq!(transition(app, &master_id, "CLOSE").await["status"], "CLOSED");
+    assert_eq!(
+        transition(app, &master_id, "CLOSE").await["status"],
+        "CLOSED"
+    );
 }
 
 async fn cancelling_a_master_cancels_its_open_phases_and_milestones_at_once(app: &TestApp) {
@@ -171,7 +190,10 @@ async fn cancelling_a_master_cancels_its_open_phases_and_milestones_at_once(app:
     .await;
 
     let missing_reason = app
-        .error(fixtures::TRANSITION, json!({ "id": master_id, "action": "CANCEL" }))
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": master_id, "action": "CANCEL" }),
+        )
         .await;
     assert_eq!(missing_reason["extensions"]["field"], "reason");
 
@@ -192,7 +214,10 @@ async fn cancelling_a_master_cancels_its_open_phases_and_milestones_at_once(app:
     let first_phase = read(app, phases[0]["id"].as_str().unwrap()).await;
     assert_eq!(first_phase["status"], "CANCELLED");
     assert_eq!(first_phase["milestones"][0]["status"], "CANCELLED");
-    assert!(first_phase["cancelReason"].as_str().unwrap().contains("master release"));
+    assert!(first_phase["cancelReason"]
+        .as_str()
+        .unwrap()
+        .contains("master release"));
     assert_eq!(read(app, second).await["status"], "REJECTED");
 
     let history = app

@@ -20,7 +20,12 @@ fn ids(page: &Value) -> Vec<i64> {
 async fn create_many(app: &TestApp, owner: &str, count: usize) -> Vec<i64> {
     let mut ids = Vec::new();
     for n in 0..count {
-        let r = fixtures::release(app, owner, json!({ "title": format!("Release {n}"), "type": "MINOR" })).await;
+        let r = fixtures::release(
+            app,
+            owner,
+            json!({ "title": format!("Release {n}"), "type": "MINOR" }),
+        )
+        .await;
         ids.push(r["id"].as_str().unwrap().parse().unwrap());
     }
     ids
@@ -41,7 +46,10 @@ async fn list_is_newest_first_and_cursors_survive_inserts(app: &TestApp) {
     let second = app.ok(LIST, json!({ "first": 2, "after": after })).await;
     assert_eq!(ids(&second), [created[2], created[1]]);
     let third = app
-        .ok(LIST, json!({ "first": 2, "after": second["releases"]["pageInfo"]["endCursor"] }))
+        .ok(
+            LIST,
+            json!({ "first": 2, "after": second["releases"]["pageInfo"]["endCursor"] }),
+        )
         .await;
     assert_eq!(ids(&third), [created[0]]);
     assert_eq!(third["releases"]["pageInfo"]["hasNextPage"], false);
@@ -59,7 +67,12 @@ async fn list_is_newest_first_and_cursors_survive_inserts(app: &TestApp) {
 async fn planned_start_order_puts_undated_releases_last(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
     let mut expected = Vec::new();
-    for (title, offset) in [("late", Some(30)), ("none", None), ("early", Some(1)), ("mid", Some(10))] {
+    for (title, offset) in [
+        ("late", Some(30)),
+        ("none", None),
+        ("early", Some(1)),
+        ("mid", Some(10)),
+    ] {
         let mut input = json!({ "title": title, "type": "MINOR" });
         if let Some(offset) = offset {
             let (start, end) = window(offset, 1);
@@ -91,11 +104,17 @@ async fn planned_start_order_puts_undated_releases_last(app: &TestApp) {
     }
     assert_eq!(walked, ["early", "mid", "late", "none"]);
     let desc = app
-        .ok(LIST, json!({ "orderBy": { "field": "PLANNED_START", "direction": "DESC" } }))
+        .ok(
+            LIST,
+            json!({ "orderBy": { "field": "PLANNED_START", "direction": "DESC" } }),
+        )
         .await;
     assert_eq!(titles(&desc), ["late", "mid", "early", "none"]);
     let back = app
-        .ok(LIST, json!({ "last": 3, "orderBy": { "field": "PLANNED_START", "direction": "ASC" } }))
+        .ok(
+            LIST,
+            json!({ "last": 3, "orderBy": { "field": "PLANNED_START", "direction": "ASC" } }),
+        )
         .await;
     assert_eq!(titles(&back), ["mid", "late", "none"]);
 }
@@ -128,21 +147,48 @@ async fn filters_combine_and_count(app: &TestApp) {
     let count = |page: &Value| page["releases"]["totalCount"].as_u64().unwrap();
     let by = |filter: Value| app.ok(LIST, json!({ "filter": filter }));
     let page = by(json!({ "types": ["EMERGENCY"] })).await;
-    assert_eq!(ids(&page), [fix["id"].as_str().unwrap().parse::<i64>().unwrap()]);
+    assert_eq!(
+        ids(&page),
+        [fix["id"].as_str().unwrap().parse::<i64>().unwrap()]
+    );
     assert_eq!(count(&by(json!({ "types": ["MAJOR", "MINOR"] })).await), 2);
     assert_eq!(count(&by(json!({ "scopes": ["PHASE"] })).await), 1);
     assert_eq!(count(&by(json!({ "statuses": ["REQUESTED"] })).await), 1);
-    assert_eq!(count(&by(json!({ "statuses": ["DRAFT"], "types": ["EMERGENCY"] })).await), 0);
-    assert_eq!(count(&by(json!({ "search": "windows" })).await), 1, "search ignores case");
-    assert_eq!(count(&by(json!({ "search": "100%" })).await), 1, "search matches descriptions");
-    assert_eq!(count(&by(json!({ "search": "0%_" })).await), 0, "wildcards are literal");
+    assert_eq!(
+        count(&by(json!({ "statuses": ["DRAFT"], "types": ["EMERGENCY"] })).await),
+        0
+    );
+    assert_eq!(
+        count(&by(json!({ "search": "windows" })).await),
+        1,
+        "search ignores case"
+    );
+    assert_eq!(
+        count(&by(json!({ "search": "100%" })).await),
+        1,
+        "search matches descriptions"
+    );
+    assert_eq!(
+        count(&by(json!({ "search": "0%_" })).await),
+        0,
+        "wildcards are literal"
+    );
     let phases = by(json!({ "masterId": master["id"] })).await;
-    assert_eq!(ids(&phases), [phase["id"].as_str().unwrap().parse::<i64>().unwrap()]);
+    assert_eq!(
+        ids(&phases),
+        [phase["id"].as_str().unwrap().parse::<i64>().unwrap()]
+    );
     assert_eq!(count(&by(json!({ "ownerId": other })).await), 1);
     let (s, e) = window(55, 1);
-    assert_eq!(count(&by(json!({ "plannedBetween": { "start": s, "end": e } })).await), 2);
+    assert_eq!(
+        count(&by(json!({ "plannedBetween": { "start": s, "end": e } })).await),
+        2
+    );
     let (s, e) = window(200, 1);
-    assert_eq!(count(&by(json!({ "plannedBetween": { "start": s, "end": e } })).await), 0);
+    assert_eq!(
+        count(&by(json!({ "plannedBetween": { "start": s, "end": e } })).await),
+        0
+    );
 }
 
 async fn page_arguments_are_checked(app: &TestApp) {
@@ -157,7 +203,10 @@ async fn page_arguments_are_checked(app: &TestApp) {
     assert_eq!(bad_cursor["extensions"]["field"], "after");
     let (s, e) = window(10, 1);
     let inverted = app
-        .error(LIST, json!({ "filter": { "plannedBetween": { "start": e, "end": s } } }))
+        .error(
+            LIST,
+            json!({ "filter": { "plannedBetween": { "start": e, "end": s } } }),
+        )
         .await;
     assert_eq!(inverted["extensions"]["code"], "VALIDATION");
 }

@@ -14,7 +14,9 @@ async fn people_are_searchable_by_name_or_email(app: &TestApp) {
     assert_eq!(found["people"][0]["email"], "grace.hopper@example.com");
     let all = app.ok("{ people { name } }", json!({})).await;
     assert_eq!(all["people"][0]["name"], "Ada Lovelace");
-    let capped = app.error("{ people(first: 500) { name } }", json!({})).await;
+    let capped = app
+        .error("{ people(first: 500) { name } }", json!({}))
+        .await;
     assert_eq!(capped["extensions"]["code"], "VALIDATION");
 }
 
@@ -25,17 +27,26 @@ async fn stakeholders_are_added_once_and_removed_with_history(app: &TestApp) {
     let add = "mutation($r: ID!, $p: ID!, $role: StakeholderRole!) {
         addStakeholder(input: { releaseId: $r, personId: $p, role: $role, notify: false }) { id role notify person { name } } }";
     let added = app
-        .ok(add, json!({ "r": release["id"], "p": tester, "role": "TESTER" }))
+        .ok(
+            add,
+            json!({ "r": release["id"], "p": tester, "role": "TESTER" }),
+        )
         .await["addStakeholder"]
         .clone();
     assert_eq!(added["person"]["name"], "Tess Tester");
     assert_eq!(added["notify"], false);
     let again = app
-        .error(add, json!({ "r": release["id"], "p": tester, "role": "TESTER" }))
+        .error(
+            add,
+            json!({ "r": release["id"], "p": tester, "role": "TESTER" }),
+        )
         .await;
     assert_eq!(again["extensions"]["code"], "CONFLICT");
     let owner_role = app
-        .error(add, json!({ "r": release["id"], "p": tester, "role": "OWNER" }))
+        .error(
+            add,
+            json!({ "r": release["id"], "p": tester, "role": "OWNER" }),
+        )
         .await;
     assert_eq!(owner_role["extensions"]["field"], "role");
 
@@ -64,9 +75,19 @@ async fn stakeholders_are_added_once_and_removed_with_history(app: &TestApp) {
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds, ["RELEASE_CREATED", "STAKEHOLDER_ADDED", "STAKEHOLDER_REMOVED"]);
+    assert_eq!(
+        kinds,
+        [
+            "RELEASE_CREATED",
+            "STAKEHOLDER_ADDED",
+            "STAKEHOLDER_REMOVED"
+        ]
+    );
     let keep_owner = app
-        .error("mutation($id: ID!) { removeStakeholder(id: $id) { id } }", json!({ "id": owner_entry }))
+        .error(
+            "mutation($id: ID!) { removeStakeholder(id: $id) { id } }",
+            json!({ "id": owner_entry }),
+        )
         .await;
     assert_eq!(keep_owner["extensions"]["code"], "VALIDATION");
 }
@@ -87,7 +108,10 @@ async fn templates_are_listed_and_a_new_default_drives_major_releases(app: &Test
             json!({}),
         )
         .await;
-    assert_eq!(created["createMilestoneTemplate"]["items"][1]["title"], "Go live");
+    assert_eq!(
+        created["createMilestoneTemplate"]["items"][1]["title"],
+        "Go live"
+    );
     let defaults = app
         .ok("{ milestoneTemplates { name isDefault } }", json!({}))
         .await;
@@ -117,7 +141,11 @@ async fn templates_are_listed_and_a_new_default_drives_major_releases(app: &Test
         json!({ "title": "m", "type": "MINOR", "templateId": created["createMilestoneTemplate"]["id"] }),
     )
     .await;
-    assert_eq!(minor["milestones"].as_array().unwrap().len(), 2, "minor releases get milestones when asked");
+    assert_eq!(
+        minor["milestones"].as_array().unwrap().len(),
+        2,
+        "minor releases get milestones when asked"
+    );
 
     let empty = app
         .error("mutation { createMilestoneTemplate(input: { name: \"Empty\", releaseType: MINOR, items: [] }) { id } }", json!({}))

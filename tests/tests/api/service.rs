@@ -19,9 +19,16 @@ async fn graphiql_is_served_on_get(app: &TestApp) {
 
 async fn demo_data_loads_once(app: &TestApp) {
     let db = app.database();
-    let first = releasedesk::demo::seed(db, app.clock.as_ref()).await.unwrap();
-    assert_eq!(first, releasedesk::demo::SeedOutcome::Loaded { releases: 8 });
-    let again = releasedesk::demo::seed(db, app.clock.as_ref()).await.unwrap();
+    let first = releasedesk::demo::seed(db, app.clock.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        releasedesk::demo::SeedOutcome::Loaded { releases: 8 }
+    );
+    let again = releasedesk::demo::seed(db, app.clock.as_ref())
+        .await
+        .unwrap();
     assert_eq!(again, releasedesk::demo::SeedOutcome::AlreadyPresent);
     let data = app
         .ok(
