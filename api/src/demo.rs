@@ -1,22 +1,35 @@
 //! `releasedesk seed-demo`: a realistic data set to explore the API with.
 
 use chrono::{Duration, TimeZone, Utc};
-use entities::entity::{person, ReleaseScope, ReleaseType, ReviewOutcome, StakeholderRole};
+use entities::entity::{person, ReleaseScope, ReleaseType, ReviewOutcome, Role, StakeholderRole};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::ReleaseAction;
 use entities::milestones::{self, NewMilestone};
 use entities::releases::{self, NewRelease, TemplateChoice};
-use entities::{people, stakeholders, Clock, DomainResult, Stamp};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use entities::{access, people, stakeholders, tokens, Clock, DomainResult, Stamp};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
 
 /// E-mail of the first demo person; its presence means the demo is loaded.
 const MARKER_EMAIL: &str = "rita.manager@example.com";
 
+/// A demo user and the API token made for them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DemoUser {
+    pub email: String,
+    pub role: String,
+    pub token: String,
+}
+
 /// What `seed` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SeedOutcome {
-    /// The demo was loaded, with this many releases.
-    Loaded { releases: usize },
+    /// The demo was loaded, with this many releases and these users.
+    Loaded {
+        releases: usize,
+        users: Vec<DemoUser>,
+    },
     /// The demo was loaded before; nothing changed.
     AlreadyPresent,
 }
@@ -35,18 +48,48 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         actor_id: None,
     };
     let mut people_by_role = Vec::new();
-    for (name, email) in [
-        ("Rita Manager", MARKER_EMAIL),
-        ("Ivan Implementer", "ivan.implementer@example.com"),
-        ("Tess Tester", "tess.tester@example.com"),
-        ("Bora Board", "bora.board@example.com"),
-        ("Chen Change", "chen.change@example.com"),
-        ("Sam Stakeholder", "sam.stakeholder@example.com"),
+    let mut users = Vec::new();
+    for (name, email, role) in [
+        ("Rita Manager", MARKER_EMAIL, Some(Role::ReleaseManager)),
+        ("Ivan Implementer", "ivan.implementer@example.com", None),
+        ("Tess Tester", "tess.tester@example.com", None),
+        (
+            "Bora Board",
+            "bora.board@example.com",
+            Some(Role::ReviewBoard),
+        ),
+        (
+            "Chen Change",
+            "chen.change@example.com",
+            Some(Role::ChangeManager),
+        ),
+        (
+            "Sam Stakeholder",
+            "sam.stakeholder@example.com",
+            Some(Role::Stakeholder),
+        ),
+        (
+            "Ada Admin",
+            "ada.admin@example.com",
+            Some(Role::Administrator),
+        ),
     ] {
-        people_by_role.push(people::create(db, stamp(), name, email).await?.id);
+        let person = people::create(db, stamp(), name, email).await?;
+        if let Some(role) = role {
+            if role != Role::Stakeholder {
+                access::set_roles(db, stamp(), person.id, &[role]).await?;
+            }
+            let issued = tokens::issue(db, stamp(), person.id, "demo", None).await?;
+            users.push(DemoUser {
+                email: person.email.clone(),
+                role: role.to_value(),
+                token: issued.secret,
+            });
+        }
+        people_by_role.push(person.id);
     }
-    let [rita, ivan, tess, bora, chen, sam] = people_by_role[..] else {
-        unreachable!("six people were created above");
+    let [rita, ivan, tess, bora, chen, sam, _ada] = people_by_role[..] else {
+        unreachable!("seven people were created above");
     };
     let base = Utc
         .with_ymd_and_hms(2027, 1, 4, 8, 0, 0)
@@ -130,8 +173,8 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         ReleaseAction::Approve,
         ReleaseAction::Start,
     ] {
-        releases::transition(db, stamp(), master.id, action, None).await?;
-        releases::transition(db, stamp(), phases[0], action, None).await?;
+        releases::transition(db, stamp(), master.id, action, None, &[]).await?;
+        releases::transition(db, stamp(), phases[0], action, None, &[]).await?;
     }
     stakeholders::add(
         db,
@@ -187,7 +230,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         ReleaseAction::Approve,
         ReleaseAction::Start,
     ] {
-        releases::transition(db, stamp(), mail.id, action, None).await?;
+        releases::transition(db, stamp(), mail.id, action, None, &[]).await?;
     }
     let plan = milestones::for_releases(db, &[mail.id])
         .await?
@@ -229,7 +272,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         )
         .await?;
     }
-    releases::transition(db, stamp(), minor.id, ReleaseAction::Submit, None).await?;
+    releases::transition(db, stamp(), minor.id, ReleaseAction::Submit, None, &[]).await?;
 
     // An emergency fix, done and reviewed.
     let emergency = releases::create(
@@ -253,7 +296,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         ReleaseAction::Start,
         ReleaseAction::Complete,
     ] {
-        releases::transition(db, stamp(), emergency.id, action, None).await?;
+        releases::transition(db, stamp(), emergency.id, action, None, &[]).await?;
     }
     releases::record_review(
         db,
@@ -263,7 +306,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         "Patched within the window; keep a pre-approved emergency change for this vendor.".into(),
     )
     .await?;
-    releases::transition(db, stamp(), emergency.id, ReleaseAction::Close, None).await?;
+    releases::transition(db, stamp(), emergency.id, ReleaseAction::Close, None, &[]).await?;
 
     // A cancelled one, to show the reason and the cascade.
     let cancelled = releases::create(
@@ -287,8 +330,12 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         cancelled.id,
         ReleaseAction::Cancel,
         Some("Superseded by the new portal project".into()),
+        &[],
     )
     .await?;
 
-    Ok(SeedOutcome::Loaded { releases: count })
+    Ok(SeedOutcome::Loaded {
+        releases: count,
+        users,
+    })
 }

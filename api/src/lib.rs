@@ -1,6 +1,7 @@
 //! Releasedesk's API server: configuration, database wiring, the GraphQL schema
 //! and the HTTP routes. `main.rs` turns these into the `releasedesk` command.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;

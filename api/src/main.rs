@@ -1,8 +1,10 @@
 //! The `releasedesk` command: serve the API, migrate, print the schema, load demo data.
 
 use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
-use entities::SystemClock;
+use entities::entity::Role;
+use entities::{access, people, tokens, Clock, Stamp, SystemClock};
 use releasedesk::graphql::Services;
 use releasedesk::{db, demo, server, AppState, Settings};
 use std::sync::Arc;
@@ -23,8 +25,52 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
-    /// Load a realistic demo data set (once; a second run changes nothing).
+    /// Load a realistic demo data set with demo users and print their tokens
+    /// (once; a second run changes nothing).
     SeedDemo,
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Bootstrap administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token for a person and print it (it is shown only once).
+    Create {
+        /// The person's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// Expiry: a duration like `90d` or `12h`, or an RFC 3339 time.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: i32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create the first administrator and print a token; refused once one exists.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Name for a new person (defaults to the e-mail address).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[tokio::main]
@@ -55,13 +101,32 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             db::migrate(&db).await.context("applying migrations")?;
             match demo::seed(&db, &SystemClock).await? {
-                demo::SeedOutcome::Loaded { releases } => {
-                    println!("demo data loaded: {releases} releases")
+                demo::SeedOutcome::Loaded { releases, users } => {
+                    println!("demo data loaded: {releases} releases");
+                    println!("demo users and their API tokens (shown once):");
+                    for user in users {
+                        println!("  {:<32} {:<16} {}", user.email, user.role, user.token);
+                    }
                 }
                 demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
             }
         }
+        Command::Token { command } => {
+            db::migrate(&db).await.context("applying migrations")?;
+            run_token(&db, command).await?;
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => {
+            db::migrate(&db).await.context("applying migrations")?;
+            create_first_admin(&db, &email, name.as_deref()).await?;
+        }
         Command::Serve | Command::Schema => {
+            if !access::has_administrator(&db).await? {
+                tracing::warn!(
+                    "no administrator yet: run `releasedesk admin create --email you@example.com`"
+                );
+            }
             if settings.migrate_on_start {
                 db::migrate(&db).await.context("applying migrations")?;
             }
@@ -70,13 +135,14 @@ async fn main() -> anyhow::Result<()> {
                 db,
                 clock: Arc::new(SystemClock),
             };
-            let running = server::start(&settings.bind, AppState::new(services, settings.graphiql))
+            let state = AppState::from_settings(services, &settings)?;
+            let running = server::start(&settings.bind, state)
                 .await
                 .with_context(|| format!("binding {}", settings.bind))?;
             tracing::info!(
                 "listening on http://{}/graphql (GraphiQL: {})",
                 running.addr,
-                settings.graphiql
+                settings.graphiql_enabled()
             );
             shutdown_signal().await;
             tracing::info!("shutting down");
@@ -84,6 +150,76 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn run_token(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {
+    let now = SystemClock.now();
+    match command {
+        TokenCommand::Create {
+            email,
+            name,
+            expires,
+        } => {
+            let person = access::person_by_email(db, &email)
+                .await?
+                .with_context(|| format!("no person with e-mail {email}"))?;
+            let expires_at = expires.map(|e| parse_expiry(&e, now)).transpose()?;
+            let issued =
+                tokens::issue(db, Stamp::system(now), person.id, &name, expires_at).await?;
+            println!("token {} for {}:", issued.token.id, person.email);
+            println!("{}", issued.secret);
+        }
+        TokenCommand::Revoke { id } => {
+            let revoked = tokens::revoke(db, Stamp::system(now), id).await?;
+            println!("token {} revoked", revoked.id);
+        }
+    }
+    Ok(())
+}
+
+async fn create_first_admin(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !access::has_administrator(db).await?,
+        "an administrator already exists; ask them for a token (createApiToken)"
+    );
+    let stamp = Stamp::system(SystemClock.now());
+    let person = match access::person_by_email(db, email).await? {
+        Some(person) => person,
+        None => people::create(db, stamp, name.unwrap_or(email), email).await?,
+    };
+    let mut roles = access::roles_of(db, person.id).await?;
+    roles.retain(|r| *r != Role::Stakeholder);
+    roles.push(Role::Administrator);
+    access::set_roles(db, stamp, person.id, &roles).await?;
+    let issued = tokens::issue(db, stamp, person.id, "bootstrap", None).await?;
+    println!(
+        "administrator {} created; API token (shown once):",
+        person.email
+    );
+    println!("{}", issued.secret);
+    Ok(())
+}
+
+/// `90d`, `12h`, `30m` from now, or an RFC 3339 instant.
+fn parse_expiry(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .with_context(|| format!("expiry {text:?} is neither like 90d/12h/30m nor RFC 3339"))?;
+    let span = match unit {
+        "d" => Duration::days(n),
+        "h" => Duration::hours(n),
+        "m" => Duration::minutes(n),
+        _ => anyhow::bail!("expiry unit must be d, h or m"),
+    };
+    Ok(now + span)
 }
 
 /// Resolves on Ctrl-C or, on Unix, SIGTERM.

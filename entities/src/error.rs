@@ -22,6 +22,9 @@ pub enum DomainError {
         allowed: Vec<String>,
         message: String,
     },
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The record changed since the caller read it, or a unique value is taken.
     #[error("{0}")]
     Conflict(String),

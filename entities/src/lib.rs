@@ -3,6 +3,8 @@
 //! The API and the jobs both call the operations here; nothing in this crate
 //! knows about HTTP, GraphQL or SMTP.
 
+pub mod access;
+pub mod audit;
 pub mod clock;
 pub mod entity;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod release_query;
 pub mod releases;
 pub mod stakeholders;
 pub mod templates;
+pub mod tokens;
 mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -26,4 +29,11 @@ pub struct Stamp {
     pub at: chrono::DateTime<chrono::Utc>,
     /// The person acting, when known.
     pub actor_id: Option<i32>,
+}
+
+impl Stamp {
+    /// A change by nobody in particular (demo data, migrations, tests).
+    pub fn system(at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self { at, actor_id: None }
+    }
 }

@@ -1,11 +1,14 @@
 //! Filtering, ordering and keyset pagination of the release list. Cursors hold
 //! the sort key of a row, so pages stay stable while releases are added.
 
-use crate::entity::{release, ReleaseScope, ReleaseStatus, ReleaseType};
+use crate::entity::{
+    milestone, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus, ReleaseType,
+};
 use crate::DomainResult;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
+    sea_query::Query,
     sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
     Condition, Order, QueryOrder, QuerySelect, Select,
 };
@@ -22,6 +25,53 @@ pub struct ReleaseFilter {
     pub owner_id: Option<i32>,
     /// Releases whose planned window overlaps this one.
     pub planned_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Only what this viewer may see; `None` sees everything.
+    pub visible_to: Option<Visibility>,
+}
+
+/// What a viewer who does not see every release may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visibility {
+    /// Releases this person is a stakeholder of.
+    pub person_id: i32,
+    /// Also releases awaiting a decision: REQUESTED, or with a milestone PENDING_APPROVAL.
+    pub awaiting_decision: bool,
+}
+
+impl Visibility {
+    /// The condition on `releases` that selects what is visible.
+    pub fn condition(self) -> Condition {
+        let stakeholder_of = Query::select()
+            .column(stakeholder::Column::ReleaseId)
+            .from(stakeholder::Entity)
+            .and_where(stakeholder::Column::PersonId.eq(self.person_id))
+            .to_owned();
+        let mut visible = Condition::any().add(release::Column::Id.in_subquery(stakeholder_of));
+        if self.awaiting_decision {
+            let pending = Query::select()
+                .column(milestone::Column::ReleaseId)
+                .from(milestone::Entity)
+                .and_where(milestone::Column::Status.eq(MilestoneStatus::PendingApproval))
+                .to_owned();
+            visible = visible
+                .add(release::Column::Status.eq(ReleaseStatus::Requested))
+                .add(release::Column::Id.in_subquery(pending));
+        }
+        visible
+    }
+}
+
+/// True when release `id` exists and `visibility` (if any) lets its holder see it.
+pub async fn is_visible<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    visibility: Option<Visibility>,
+) -> DomainResult<bool> {
+    let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
+    if let Some(visibility) = visibility {
+        query = query.filter(visibility.condition());
+    }
+    Ok(query.count(db).await? > 0)
 }
 
 /// The column a list is sorted by; ties are broken by id in the same direction.
@@ -117,6 +167,9 @@ fn filtered(filter: &ReleaseFilter) -> Select<release::Entity> {
         query = query
             .filter(C::PlannedStart.lte(to))
             .filter(C::PlannedEnd.gte(from));
+    }
+    if let Some(visibility) = filter.visible_to {
+        query = query.filter(visibility.condition());
     }
     if let Some(term) = filter
         .search

@@ -273,12 +273,15 @@ pub async fn update(
 }
 
 /// Applies a lifecycle action chosen by a user. `reason` is required to reject or cancel.
+/// A non-empty `only_from` limits the statuses the caller may act from (checked in the
+/// same transaction, so a concurrent change cannot slip past it).
 pub async fn transition(
     db: &DatabaseConnection,
     stamp: Stamp,
     id: i32,
     action: ReleaseAction,
     reason: Option<String>,
+    only_from: &[ReleaseStatus],
 ) -> DomainResult<release::Model> {
     let reason = match reason {
         Some(text) => Some(validate::optional_text(
@@ -297,6 +300,17 @@ pub async fn transition(
     }
     let txn = db.begin().await?;
     let before = find(&txn, id).await?;
+    if !only_from.is_empty() && !only_from.contains(&before.status) {
+        return Err(DomainError::Forbidden(format!(
+            "you may {} a release only while it is {}",
+            action.name(),
+            only_from
+                .iter()
+                .map(|s| lifecycle::status_name(*s))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
+    }
     let after = apply(&txn, &stamp, before, action, reason).await?;
     txn.commit().await?;
     Ok(after)

@@ -3,9 +3,10 @@
 //! over HTTP, like a client would.
 
 use chrono::{TimeZone, Utc};
-use entities::ManualClock;
+use entities::entity::Role;
+use entities::{access, people, tokens, Clock, ManualClock, Stamp};
 use releasedesk::graphql::Services;
-use releasedesk::{db, server, AppState, RunningServer};
+use releasedesk::{db, server, AppState, RunningServer, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -16,6 +17,24 @@ use std::sync::Arc;
 pub const POSTGRES_URL_VAR: &str = "RELEASEDESK_TEST_POSTGRES_URL";
 /// When set, a missing PostgreSQL URL fails the PostgreSQL tests instead of skipping them.
 pub const REQUIRE_POSTGRES_VAR: &str = "RELEASEDESK_REQUIRE_POSTGRES";
+
+/// HS256 secret of the test identity provider.
+pub const JWT_SECRET: &str = "releasedesk-test-secret-at-least-32-bytes-long";
+/// `iss` the test server expects.
+pub const JWT_ISSUER: &str = "https://idp.example.test";
+/// `aud` the test server expects.
+pub const JWT_AUDIENCE: &str = "releasedesk-test";
+
+/// The settings every test server starts with: defaults plus a test identity provider.
+pub fn test_settings() -> Settings {
+    Settings {
+        jwt_hs256_secret: Some(JWT_SECRET.into()),
+        jwt_issuer: Some(JWT_ISSUER.into()),
+        jwt_audience: Some(JWT_AUDIENCE.into()),
+        jwt_grant_roles: true,
+        ..Settings::default()
+    }
+}
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +53,8 @@ pub struct TestApp {
     pub base_url: String,
     pub backend: Backend,
     pub clock: Arc<ManualClock>,
+    /// API token of "Test Admin", an administrator; plain requests use it.
+    pub admin_token: String,
     client: reqwest::Client,
     statements: Arc<AtomicUsize>,
     db: DatabaseConnection,
@@ -45,6 +66,11 @@ impl TestApp {
     /// Starts a server on a fresh database; `None` when PostgreSQL is not configured
     /// (and not required).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, test_settings()).await
+    }
+
+    /// Like [`TestApp::spawn`], with `settings` (the database URL and address are the test's).
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> Option<TestApp> {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -92,13 +118,19 @@ impl TestApp {
             db: db.clone(),
             clock: clock.clone(),
         };
-        let server = server::start("127.0.0.1:0", AppState::new(services, true))
+        let admin_token =
+            user_with_token(&db, clock.as_ref(), "Test Admin", &[Role::Administrator])
+                .await
+                .1;
+        let state = AppState::from_settings(services, &settings).expect("valid test settings");
+        let server = server::start("127.0.0.1:0", state)
             .await
             .expect("start the server");
         Some(TestApp {
             base_url: format!("http://{}", server.addr),
             backend,
             clock,
+            admin_token,
             client: reqwest::Client::new(),
             statements,
             db,
@@ -107,36 +139,40 @@ impl TestApp {
         })
     }
 
-    /// The raw GraphQL response body of `query` with `variables`.
+    /// The raw GraphQL response body of `query` with `variables`, as the administrator.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(format!("{}/graphql", self.base_url))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+        self.as_bearer(Some(&self.admin_token))
+            .graphql(query, variables)
             .await
-            .expect("send the GraphQL request")
-            .json()
-            .await
-            .expect("a JSON response")
     }
 
-    /// The `data` of a request that must succeed.
+    /// The `data` of a request that must succeed, as the administrator.
     pub async fn ok(&self, query: &str, variables: Value) -> Value {
-        let body = self.graphql(query, variables).await;
-        assert!(
-            body.get("errors").is_none(),
-            "expected success, got {body:#}"
-        );
-        body["data"].clone()
+        self.as_bearer(Some(&self.admin_token))
+            .ok(query, variables)
+            .await
     }
 
-    /// The first error of a request that must fail.
+    /// The first error of a request that must fail, as the administrator.
     pub async fn error(&self, query: &str, variables: Value) -> Value {
-        let body = self.graphql(query, variables).await;
-        body["errors"]
-            .get(0)
-            .cloned()
-            .unwrap_or_else(|| panic!("expected an error, got {body:#}"))
+        self.as_bearer(Some(&self.admin_token))
+            .error(query, variables)
+            .await
+    }
+
+    /// A client sending `Authorization: Bearer <token>`, or no header at all.
+    pub fn as_bearer<'a>(&'a self, token: Option<&'a str>) -> Client<'a> {
+        Client { app: self, token }
+    }
+
+    /// Creates a person holding `roles` and returns their id and a fresh API token.
+    pub async fn user(&self, name: &str, roles: &[Role]) -> (i32, String) {
+        user_with_token(&self.db, self.clock.as_ref(), name, roles).await
+    }
+
+    /// The raw HTTP client, for requests the helpers do not cover.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// A GET on a path of the server.
@@ -190,6 +226,96 @@ impl TestApp {
             }
         }
     }
+}
+
+/// A client of one test app with one identity.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    token: Option<&'a str>,
+}
+
+impl Client<'_> {
+    /// The HTTP response to a POSTed GraphQL request.
+    pub async fn post(&self, body: Value) -> reqwest::Response {
+        let mut request = self
+            .app
+            .client
+            .post(format!("{}/graphql", self.app.base_url))
+            .json(&body);
+        if let Some(token) = self.token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("send the GraphQL request")
+    }
+
+    /// The raw GraphQL response body of `query` with `variables`.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.post(json!({ "query": query, "variables": variables }))
+            .await
+            .json()
+            .await
+            .expect("a JSON response")
+    }
+
+    /// The `data` of a request that must succeed.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "expected success, got {body:#}"
+        );
+        body["data"].clone()
+    }
+
+    /// The first error of a request that must fail.
+    pub async fn error(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        body["errors"]
+            .get(0)
+            .cloned()
+            .unwrap_or_else(|| panic!("expected an error, got {body:#}"))
+    }
+}
+
+async fn user_with_token(
+    db: &DatabaseConnection,
+    clock: &dyn Clock,
+    name: &str,
+    roles: &[Role],
+) -> (i32, String) {
+    let stamp = Stamp::system(clock.now());
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let person = people::create(db, stamp, name, &email)
+        .await
+        .expect("create a user");
+    access::set_roles(db, stamp, person.id, roles)
+        .await
+        .expect("grant roles");
+    let issued = tokens::issue(db, stamp, person.id, "test", None)
+        .await
+        .expect("issue a token");
+    (person.id, issued.secret)
+}
+
+/// A signed HS256 JWT for the test identity provider, with `claims` over the defaults
+/// (`iss`, `aud`, and `exp` an hour after the test clock).
+pub fn jwt(app: &TestApp, claims: Value) -> String {
+    let mut all = json!({
+        "iss": JWT_ISSUER,
+        "aud": JWT_AUDIENCE,
+        "exp": app.clock.now().timestamp() + 3600,
+    });
+    if let (Some(all), Some(extra)) = (all.as_object_mut(), claims.as_object()) {
+        for (k, v) in extra {
+            all.insert(k.clone(), v.clone());
+        }
+    }
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &all,
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .expect("sign a test JWT")
 }
 
 fn postgres_url() -> Option<String> {

@@ -9,6 +9,10 @@ pub mod code {
     pub const VALIDATION: &str = "VALIDATION";
     pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
     pub const CONFLICT: &str = "CONFLICT";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
     pub const INTERNAL: &str = "INTERNAL";
 }
 
@@ -50,6 +54,9 @@ pub fn to_graphql(err: &DomainError) -> Error {
             e.set("action", action.as_str());
             e.set("allowedActions", allowed.clone());
         }),
+        DomainError::Forbidden(message) => {
+            Error::new(message.clone()).extend_with(|_, e| e.set("code", code::FORBIDDEN))
+        }
         DomainError::Conflict(message) => {
             Error::new(message.clone()).extend_with(|_, e| e.set("code", code::CONFLICT))
         }

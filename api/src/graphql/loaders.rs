@@ -5,21 +5,31 @@ use async_graphql::dataloader::Loader;
 use entities::entity::{milestone, person, release, release_event, stakeholder, template_item};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
+use entities::release_query::Visibility;
 use entities::{history, milestones, people, releases, stakeholders, templates, DomainError};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// Loads everything the schema nests, batched per key type.
+/// Loads everything the schema nests, batched per key type. Releases the
+/// viewer may not see are left out, so nested fields cannot leak them.
 pub struct DbLoader {
     db: DatabaseConnection,
+    visibility: Option<Visibility>,
 }
 
 impl DbLoader {
-    /// A loader on `db`; build one per request.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// A loader on `db` for a viewer limited to `visibility`; build one per request.
+    pub fn new(db: DatabaseConnection, visibility: Option<Visibility>) -> Self {
+        Self { db, visibility }
+    }
+
+    fn visible(&self, query: Select<release::Entity>) -> Select<release::Entity> {
+        match self.visibility {
+            Some(visibility) => query.filter(visibility.condition()),
+            None => query,
+        }
     }
 }
 
@@ -93,7 +103,8 @@ impl Loader<ReleaseById> for DbLoader {
     type Error = Arc<DomainError>;
 
     async fn load(&self, keys: &[ReleaseById]) -> LoadResult<ReleaseById, release::Model> {
-        let rows = release::Entity::find()
+        let rows = self
+            .visible(release::Entity::find())
             .filter(release::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
@@ -152,7 +163,8 @@ impl Loader<PhasesOf> for DbLoader {
     type Error = Arc<DomainError>;
 
     async fn load(&self, keys: &[PhasesOf]) -> LoadResult<PhasesOf, Vec<release::Model>> {
-        let rows = release::Entity::find()
+        let rows = self
+            .visible(release::Entity::find())
             .filter(release::Column::MasterId.is_in(keys.iter().map(|k| k.0)))
             .order_by_asc(release::Column::Id)
             .all(&self.db)

@@ -1,9 +1,12 @@
 //! Milestones: the object and the mutations that add, edit and move them.
 
 use super::error::{internal, parse_id, GqlResultExt};
+use super::guard;
 use super::loaders::{MilestoneActionsOf, ReleaseById};
+use super::release::ensure_visible;
 use super::release::Release;
 use super::{patch, RequestLoader, Services};
+use crate::auth::policy;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone, MilestoneStatus};
@@ -83,9 +86,13 @@ impl MilestoneQuery {
     async fn milestone(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Milestone>> {
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        Ok(Some(Milestone(
-            milestones::find(&services.db, id).await.gql()?,
-        )))
+        let milestone = milestones::find(&services.db, id).await.gql()?;
+        ensure_visible(ctx, milestone.release_id)
+            .await
+            .map_err(|_| {
+                super::error::to_graphql(&entities::DomainError::not_found("milestone", id))
+            })?;
+        Ok(Some(Milestone(milestone)))
     }
 }
 
@@ -123,6 +130,7 @@ impl MilestoneMutation {
         ctx: &Context<'_>,
         input: AddMilestoneInput,
     ) -> Result<Milestone> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let new = NewMilestone {
             release_id: parse_id(&input.release_id, "releaseId")?,
@@ -132,7 +140,7 @@ impl MilestoneMutation {
             planned_start: input.planned_start,
             planned_end: input.planned_end,
         };
-        let created = milestones::add(&services.db, services.stamp(), new)
+        let created = milestones::add(&services.db, viewer.stamp(services), new)
             .await
             .gql()?;
         Ok(Milestone(created))
@@ -146,6 +154,7 @@ impl MilestoneMutation {
         input: UpdateMilestoneInput,
         expected_version: Option<i32>,
     ) -> Result<Milestone> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
         let changes = MilestoneChanges {
@@ -157,7 +166,7 @@ impl MilestoneMutation {
         };
         let saved = milestones::update(
             &services.db,
-            services.stamp(),
+            viewer.stamp(services),
             id,
             changes,
             expected_version,
@@ -174,9 +183,10 @@ impl MilestoneMutation {
         id: ID,
         action: MilestoneAction,
     ) -> Result<Milestone> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let saved = milestones::transition(&services.db, services.stamp(), id, action)
+        let saved = milestones::transition(&services.db, viewer.stamp(services), id, action)
             .await
             .gql()?;
         Ok(Milestone(saved))

@@ -1,7 +1,10 @@
 //! The GraphQL schema: one query root and one mutation root, each merged from
-//! one object per domain.
+//! one object per domain. Every resolver checks access through [`guard`].
 
+mod admin;
+pub mod audit;
 pub mod error;
+pub mod guard;
 mod history;
 pub mod loaders;
 mod milestone;
@@ -11,7 +14,8 @@ mod release;
 mod template;
 
 use async_graphql::{dataloader::DataLoader, EmptySubscription, MergedObject, Schema};
-use entities::{Clock, Stamp};
+use entities::release_query::Visibility;
+use entities::Clock;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -22,6 +26,7 @@ pub struct QueryRoot(
     milestone::MilestoneQuery,
     people::PeopleQuery,
     template::TemplateQuery,
+    admin::AdminQuery,
 );
 
 /// Write operations.
@@ -31,13 +36,11 @@ pub struct MutationRoot(
     milestone::MilestoneMutation,
     people::PeopleMutation,
     template::TemplateMutation,
+    admin::AdminMutation,
 );
 
 /// The served schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
-
-/// Deepest query nesting accepted.
-const MAX_DEPTH: usize = 16;
 
 /// What resolvers need from the service: the database and the clock.
 #[derive(Clone)]
@@ -46,12 +49,20 @@ pub struct Services {
     pub clock: Arc<dyn Clock>,
 }
 
-impl Services {
-    /// The stamp for a change made now; the actor arrives with authentication.
-    pub fn stamp(&self) -> Stamp {
-        Stamp {
-            at: self.clock.now(),
-            actor_id: None,
+/// Limits and switches of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+impl Default for SchemaLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 16,
+            max_complexity: 5_000,
+            introspection: true,
         }
     }
 }
@@ -59,9 +70,9 @@ impl Services {
 /// The per-request batch loader for nested fields.
 pub type RequestLoader = DataLoader<loaders::DbLoader>;
 
-/// A loader for one request; the schema handler attaches it to every request.
-pub fn request_loader(db: &DatabaseConnection) -> RequestLoader {
-    DataLoader::new(loaders::DbLoader::new(db.clone()), tokio::spawn)
+/// A loader for one request, seeing only what `visibility` allows.
+pub fn request_loader(db: &DatabaseConnection, visibility: Option<Visibility>) -> RequestLoader {
+    DataLoader::new(loaders::DbLoader::new(db.clone(), visibility), tokio::spawn)
 }
 
 /// Reads an optional input field: `None` when omitted, `Some(None)` when `null`.
@@ -74,15 +85,21 @@ fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
 }
 
 /// Builds the schema around `services`.
-pub fn build_schema(services: Services) -> AppSchema {
-    Schema::build(
+pub fn build_schema(services: Services, limits: SchemaLimits) -> AppSchema {
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(services)
-    .limit_depth(MAX_DEPTH)
-    .finish()
+    .extension(audit::AuditTrail)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
+    if limits.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -1,12 +1,14 @@
 //! People and the stakeholders of releases.
 
 use super::error::{internal, parse_id, GqlResultExt};
+use super::guard::{self, viewer};
 use super::loaders::PersonById;
 use super::{RequestLoader, Services};
+use crate::auth::policy;
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::entity::{person, stakeholder, StakeholderRole};
-use entities::{people, stakeholders};
+use entities::entity::{person, stakeholder, Role, StakeholderRole};
+use entities::{access, people, stakeholders};
 
 /// Most people one `people` call returns.
 const MAX_PEOPLE: i32 = 100;
@@ -29,6 +31,20 @@ impl Person {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The person's roles; visible to themself and to administrators.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
+        let viewer = viewer(ctx)?;
+        if viewer.person.id == self.0.id {
+            return Ok(viewer.roles.clone());
+        }
+        if !viewer.has_any(policy::ADMINISTER) {
+            return Err(guard::forbidden(
+                "only administrators see other people's roles",
+            ));
+        }
+        let services = ctx.data::<Services>()?;
+        access::roles_of(&services.db, self.0.id).await.gql()
+    }
 }
 
 /// A person's role on one release.
@@ -40,6 +56,7 @@ impl Stakeholder {
         ID(self.0.id.to_string())
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
+        guard::require(ctx, policy::READ_PEOPLE)?;
         let loader = ctx.data::<RequestLoader>()?;
         loader
             .load_one(PersonById(self.0.person_id))
@@ -65,6 +82,11 @@ pub struct PeopleQuery;
 
 #[Object]
 impl PeopleQuery {
+    /// The caller, with their roles.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Person> {
+        Ok(Person(viewer(ctx)?.person.clone()))
+    }
+
     /// People by name; `search` matches name or e-mail. At most 100.
     async fn people(
         &self,
@@ -72,6 +94,7 @@ impl PeopleQuery {
         search: Option<String>,
         #[graphql(default = 50, validator(minimum = 0, maximum = 100))] first: i32,
     ) -> Result<Vec<Person>> {
+        guard::require(ctx, policy::READ_PEOPLE)?;
         let services = ctx.data::<Services>()?;
         let limit = first.clamp(0, MAX_PEOPLE) as u64;
         let rows = people::list(&services.db, search.as_deref(), limit)
@@ -117,10 +140,16 @@ pub struct PeopleMutation;
 impl PeopleMutation {
     /// Creates a person; a taken e-mail fails with `CONFLICT`.
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> Result<Person> {
+        let viewer = guard::require(ctx, policy::ADMINISTER)?;
         let services = ctx.data::<Services>()?;
-        let created = people::create(&services.db, services.stamp(), &input.name, &input.email)
-            .await
-            .gql()?;
+        let created = people::create(
+            &services.db,
+            viewer.stamp(services),
+            &input.name,
+            &input.email,
+        )
+        .await
+        .gql()?;
         Ok(Person(created))
     }
 
@@ -130,10 +159,11 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         input: AddStakeholderInput,
     ) -> Result<Stakeholder> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let created = stakeholders::add(
             &services.db,
-            services.stamp(),
+            viewer.stamp(services),
             parse_id(&input.release_id, "releaseId")?,
             parse_id(&input.person_id, "personId")?,
             input.role,
@@ -146,9 +176,10 @@ impl PeopleMutation {
 
     /// Removes a stakeholder entry and returns it.
     async fn remove_stakeholder(&self, ctx: &Context<'_>, id: ID) -> Result<Stakeholder> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let removed = stakeholders::remove(&services.db, services.stamp(), id)
+        let removed = stakeholders::remove(&services.db, viewer.stamp(services), id)
             .await
             .gql()?;
         Ok(Stakeholder(removed))

@@ -2,6 +2,7 @@
 //! that create, edit and move them.
 
 use super::error::{internal, parse_id, validation, GqlResultExt};
+use super::guard::{self, viewer};
 use super::history::ReleaseEvent;
 use super::loaders::{
     HistoryOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf, ReleaseById, StakeholdersOf,
@@ -10,6 +11,7 @@ use super::milestone::Milestone;
 use super::pagination;
 use super::people::{Person, Stakeholder};
 use super::{patch, RequestLoader, Services};
+use crate::auth::policy;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
@@ -229,6 +231,7 @@ impl ReleaseFilterInput {
                 .map(|id| parse_id(id, "filter.ownerId"))
                 .transpose()?,
             planned_between,
+            visible_to: None,
         })
     }
 }
@@ -268,7 +271,8 @@ impl ReleaseQuery {
         order_by: Option<ReleaseOrder>,
     ) -> Result<ReleaseConnection> {
         let services = ctx.data::<Services>()?;
-        let filter = filter.unwrap_or_default().into_domain()?;
+        let mut filter = filter.unwrap_or_default().into_domain()?;
+        filter.visible_to = viewer(ctx)?.visibility();
         let order = order_by.map_or_else(SortOrder::default, |o| SortOrder {
             field: match o.field {
                 ReleaseOrderField::Id => SortField::Id,
@@ -293,11 +297,29 @@ impl ReleaseQuery {
         Ok(connection)
     }
 
-    /// One release; `null` with a `NOT_FOUND` error when there is none.
+    /// One release; `null` with a `NOT_FOUND` error when there is none or the
+    /// caller may not see it (the two are not told apart).
     async fn release(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Release>> {
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
+        ensure_visible(ctx, id).await?;
         Ok(Some(Release(releases::find(&services.db, id).await.gql()?)))
+    }
+}
+
+/// `NOT_FOUND` unless the caller may see release `id`.
+pub async fn ensure_visible(ctx: &Context<'_>, id: i32) -> Result<()> {
+    let services = ctx.data::<Services>()?;
+    let visibility = viewer(ctx)?.visibility();
+    if release_query::is_visible(&services.db, id, visibility)
+        .await
+        .gql()?
+    {
+        Ok(())
+    } else {
+        Err(super::error::to_graphql(&entities::DomainError::not_found(
+            "release", id,
+        )))
     }
 }
 
@@ -386,6 +408,7 @@ impl ReleaseMutation {
         ctx: &Context<'_>,
         input: CreateReleaseInput,
     ) -> Result<Release> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let template = match (input.template_id, input.use_template) {
             (Some(_), Some(false)) => {
@@ -413,7 +436,7 @@ impl ReleaseMutation {
             planned_end: input.planned_end,
             template,
         };
-        let created = releases::create(&services.db, services.stamp(), new)
+        let created = releases::create(&services.db, viewer.stamp(services), new)
             .await
             .gql()?;
         Ok(Release(created))
@@ -427,6 +450,7 @@ impl ReleaseMutation {
         input: UpdateReleaseInput,
         expected_version: i32,
     ) -> Result<Release> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let changes = ReleaseChanges {
             title: input.title,
@@ -442,7 +466,7 @@ impl ReleaseMutation {
         let id = parse_id(&id, "id")?;
         let saved = releases::update(
             &services.db,
-            services.stamp(),
+            viewer.stamp(services),
             id,
             changes,
             expected_version,
@@ -461,11 +485,21 @@ impl ReleaseMutation {
         action: ReleaseAction,
         reason: Option<String>,
     ) -> Result<Release> {
+        let viewer = viewer(ctx)?;
+        let only_from = policy::release_action_scope(viewer, action).map_err(guard::forbidden)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let saved = releases::transition(&services.db, services.stamp(), id, action, reason)
-            .await
-            .gql()?;
+        ensure_visible(ctx, id).await?;
+        let saved = releases::transition(
+            &services.db,
+            viewer.stamp(services),
+            id,
+            action,
+            reason,
+            only_from,
+        )
+        .await
+        .gql()?;
         Ok(Release(saved))
     }
 
@@ -477,12 +511,18 @@ impl ReleaseMutation {
         outcome: ReviewOutcome,
         lessons_learned: String,
     ) -> Result<Release> {
+        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let saved =
-            releases::record_review(&services.db, services.stamp(), id, outcome, lessons_learned)
-                .await
-                .gql()?;
+        let saved = releases::record_review(
+            &services.db,
+            viewer.stamp(services),
+            id,
+            outcome,
+            lessons_learned,
+        )
+        .await
+        .gql()?;
         Ok(Release(saved))
     }
 }

@@ -1,8 +1,10 @@
 //! Milestone templates.
 
 use super::error::GqlResultExt;
+use super::guard;
 use super::loaders::ItemsOf;
 use super::{RequestLoader, Services};
+use crate::auth::policy;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone_template, template_item, ReleaseType};
@@ -72,6 +74,7 @@ pub struct TemplateQuery;
 impl TemplateQuery {
     /// Every milestone template, by name.
     async fn milestone_templates(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTemplate>> {
+        guard::require(ctx, policy::READ_TEMPLATES)?;
         let services = ctx.data::<Services>()?;
         let rows = templates::list(&services.db).await.gql()?;
         Ok(rows.into_iter().map(MilestoneTemplate).collect())
@@ -112,6 +115,7 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: CreateMilestoneTemplateInput,
     ) -> Result<MilestoneTemplate> {
+        let viewer = guard::require(ctx, policy::ADMINISTER)?;
         let services = ctx.data::<Services>()?;
         let new = NewTemplate {
             name: input.name,
@@ -128,7 +132,7 @@ impl TemplateMutation {
                 })
                 .collect(),
         };
-        let created = templates::create(&services.db, services.stamp(), new)
+        let created = templates::create(&services.db, viewer.stamp(services), new)
             .await
             .gql()?;
         Ok(MilestoneTemplate(created))

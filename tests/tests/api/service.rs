@@ -22,9 +22,35 @@ async fn demo_data_loads_once(app: &TestApp) {
     let first = releasedesk::demo::seed(db, app.clock.as_ref())
         .await
         .unwrap();
+    let releasedesk::demo::SeedOutcome::Loaded { releases, users } = first else {
+        panic!("the first seed loads the demo, got {first:?}");
+    };
+    assert_eq!(releases, 8);
+    let roles: Vec<&str> = users.iter().map(|u| u.role.as_str()).collect();
     assert_eq!(
-        first,
-        releasedesk::demo::SeedOutcome::Loaded { releases: 8 }
+        roles,
+        [
+            "RELEASE_MANAGER",
+            "REVIEW_BOARD",
+            "CHANGE_MANAGER",
+            "STAKEHOLDER",
+            "ADMINISTRATOR"
+        ]
+    );
+    // the demo stakeholder's token works and sees only the release they are on
+    let sam = users.iter().find(|u| u.role == "STAKEHOLDER").unwrap();
+    let seen = app
+        .as_bearer(Some(&sam.token))
+        .ok(
+            "{ me { email } releases { totalCount edges { node { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(seen["me"]["email"], "sam.stakeholder@example.com");
+    assert_eq!(seen["releases"]["totalCount"], 1);
+    assert_eq!(
+        seen["releases"]["edges"][0]["node"]["title"],
+        "Windows 11 rollout"
     );
     let again = releasedesk::demo::seed(db, app.clock.as_ref())
         .await

@@ -1,0 +1,184 @@
+//! Who is calling: bearer tokens (personal API tokens or JWTs) resolved to a
+//! person with roles, and the rules of what each role may do.
+
+pub mod jwt;
+pub mod policy;
+
+use crate::graphql::Services;
+use entities::entity::{person, Role};
+use entities::release_query::Visibility;
+use entities::tokens::{self, TokenRejection};
+use entities::{access, DomainError, Stamp};
+use serde_json::Value;
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub person: person::Model,
+    pub roles: Vec<Role>,
+    /// The personal API token used, if any (JWT callers have none).
+    pub token_id: Option<i32>,
+}
+
+impl Viewer {
+    /// True when the viewer holds `role`; administrators hold every role.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role) || self.roles.contains(&Role::Administrator)
+    }
+
+    /// True when the viewer holds any of `roles` (or is an administrator).
+    pub fn has_any(&self, roles: &[Role]) -> bool {
+        self.roles.contains(&Role::Administrator) || roles.iter().any(|r| self.roles.contains(r))
+    }
+
+    /// What the viewer may see of the release list; `None` is everything.
+    pub fn visibility(&self) -> Option<Visibility> {
+        if self.has_any(policy::SEE_ALL_RELEASES) {
+            None
+        } else {
+            Some(Visibility {
+                person_id: self.person.id,
+                awaiting_decision: self.has(Role::ReviewBoard),
+            })
+        }
+    }
+
+    /// The stamp for a change this viewer makes now.
+    pub fn stamp(&self, services: &Services) -> Stamp {
+        Stamp {
+            at: services.clock.now(),
+            actor_id: Some(self.person.id),
+        }
+    }
+}
+
+/// Why a request was not authenticated; the message is safe to show the caller.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("send an `Authorization: Bearer <token>` header")]
+    Missing,
+    #[error("the Authorization header is not a bearer token")]
+    Malformed,
+    #[error("the token is not valid")]
+    Invalid,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token has been revoked")]
+    Revoked,
+    #[error("no account matches this identity")]
+    NoAccount,
+    #[error("authentication is unavailable; retry later")]
+    Unavailable,
+}
+
+/// Resolves bearer tokens to viewers.
+pub struct Authenticator {
+    jwt: Option<jwt::JwtVerifier>,
+}
+
+impl Authenticator {
+    /// An authenticator that accepts API tokens, and JWTs when `jwt` is given.
+    pub fn new(jwt: Option<jwt::JwtVerifier>) -> Self {
+        Self { jwt }
+    }
+
+    /// The viewer behind an `Authorization` header value.
+    pub async fn authenticate(
+        &self,
+        services: &Services,
+        authorization: Option<&str>,
+    ) -> Result<Viewer, AuthFailure> {
+        let header = authorization.ok_or(AuthFailure::Missing)?;
+        let token = bearer(header).ok_or(AuthFailure::Malformed)?;
+        self.authenticate_token(services, token).await
+    }
+
+    /// The viewer behind a WebSocket `connection_init` payload, which carries
+    /// `{"Authorization": "Bearer …"}` (any case) or `{"token": "…"}`.
+    pub async fn authenticate_connection_init(
+        &self,
+        services: &Services,
+        payload: &Value,
+    ) -> Result<Viewer, AuthFailure> {
+        let object = payload.as_object().ok_or(AuthFailure::Missing)?;
+        let header = object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| v.as_str());
+        match (header, object.get("token").and_then(Value::as_str)) {
+            (Some(header), _) => self.authenticate(services, Some(header)).await,
+            (None, Some(token)) => self.authenticate_token(services, token).await,
+            (None, None) => Err(AuthFailure::Missing),
+        }
+    }
+
+    async fn authenticate_token(
+        &self,
+        services: &Services,
+        token: &str,
+    ) -> Result<Viewer, AuthFailure> {
+        let unavailable = |err: DomainError| {
+            tracing::error!(error = %err, "authentication lookup failed");
+            AuthFailure::Unavailable
+        };
+        if token.starts_with(tokens::SECRET_PREFIX) {
+            let (person, token) = tokens::authenticate(&services.db, token, services.clock.now())
+                .await
+                .map_err(unavailable)?
+                .map_err(|rejection| match rejection {
+                    TokenRejection::Unknown => AuthFailure::Invalid,
+                    TokenRejection::Expired => AuthFailure::Expired,
+                    TokenRejection::Revoked => AuthFailure::Revoked,
+                })?;
+            let roles = access::roles_of(&services.db, person.id)
+                .await
+                .map_err(unavailable)?;
+            return Ok(Viewer {
+                person,
+                roles,
+                token_id: Some(token.id),
+            });
+        }
+        let verifier = self.jwt.as_ref().ok_or(AuthFailure::Invalid)?;
+        let identity = verifier.verify(token, services.clock.now())?;
+        let person = access::person_by_email(&services.db, &identity.email)
+            .await
+            .map_err(unavailable)?
+            .ok_or(AuthFailure::NoAccount)?;
+        let mut roles = access::roles_of(&services.db, person.id)
+            .await
+            .map_err(unavailable)?;
+        for granted in identity.granted_roles {
+            if !roles.contains(&granted) {
+                roles.retain(|r| *r != Role::Stakeholder);
+                roles.push(granted);
+            }
+        }
+        Ok(Viewer {
+            person,
+            roles,
+            token_id: None,
+        })
+    }
+}
+
+/// The token of a `Bearer <token>` header value.
+fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn bearer_headers_are_parsed_strictly() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("abc"), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! Who holds which role.
+
+use crate::entity::{person, person_role, Role};
+use crate::{DomainError, DomainResult, Stamp};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use std::collections::HashMap;
+
+/// The roles of one person; without any stored role a person is a stakeholder.
+pub async fn roles_of<C: ConnectionTrait>(db: &C, person_id: i32) -> DomainResult<Vec<Role>> {
+    Ok(roles_for(db, &[person_id])
+        .await?
+        .remove(&person_id)
+        .unwrap_or_else(|| vec![Role::Stakeholder]))
+}
+
+/// The stored roles of each person in `person_ids`, in one query.
+pub async fn roles_for<C: ConnectionTrait>(
+    db: &C,
+    person_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<Role>>> {
+    let rows = person_role::Entity::find()
+        .filter(person_role::Column::PersonId.is_in(person_ids.iter().copied()))
+        .order_by_asc(person_role::Column::Id)
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<i32, Vec<Role>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.person_id).or_default().push(row.role);
+    }
+    Ok(grouped)
+}
+
+/// Replaces the roles of a person with `roles` (duplicates ignored).
+pub async fn set_roles(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    person_id: i32,
+    roles: &[Role],
+) -> DomainResult<Vec<Role>> {
+    let txn = db.begin().await?;
+    person::Entity::find_by_id(person_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DomainError::not_found("person", person_id))?;
+    person_role::Entity::delete_many()
+        .filter(person_role::Column::PersonId.eq(person_id))
+        .exec(&txn)
+        .await?;
+    let mut kept: Vec<Role> = Vec::new();
+    for role in roles {
+        if !kept.contains(role) {
+            kept.push(*role);
+        }
+    }
+    if !kept.is_empty() {
+        let rows = kept.iter().map(|role| person_role::ActiveModel {
+            person_id: Set(person_id),
+            role: Set(*role),
+            granted_at: Set(stamp.at),
+            ..Default::default()
+        });
+        person_role::Entity::insert_many(rows).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(if kept.is_empty() {
+        vec![Role::Stakeholder]
+    } else {
+        kept
+    })
+}
+
+/// True when some person holds the ADMINISTRATOR role.
+pub async fn has_administrator<C: ConnectionTrait>(db: &C) -> DomainResult<bool> {
+    Ok(person_role::Entity::find()
+        .filter(person_role::Column::Role.eq(Role::Administrator))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// The person with this e-mail address (case-insensitive), if any.
+pub async fn person_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> DomainResult<Option<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}

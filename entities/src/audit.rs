@@ -1,0 +1,72 @@
+//! The audit trail of mutations.
+
+use crate::entity::audit_event;
+use crate::DomainResult;
+use chrono::{DateTime, Utc};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
+
+/// One mutation attempt to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: Option<i32>,
+    pub token_id: Option<i32>,
+    pub request_id: String,
+    pub operation: String,
+    pub outcome: String,
+    pub arguments: Option<String>,
+}
+
+/// Which audit events to list; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<i32>,
+    pub operation: Option<String>,
+    pub request_id: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    /// Only events older than this id (for paging backwards).
+    pub before_id: Option<i32>,
+}
+
+/// Writes one audit event.
+pub async fn record<C: ConnectionTrait>(db: &C, entry: AuditEntry) -> DomainResult<()> {
+    audit_event::ActiveModel {
+        occurred_at: Set(entry.occurred_at),
+        actor_id: Set(entry.actor_id),
+        token_id: Set(entry.token_id),
+        request_id: Set(entry.request_id),
+        operation: Set(entry.operation),
+        outcome: Set(entry.outcome),
+        arguments: Set(entry.arguments),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Audit events matching `filter`, newest first, at most `limit`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &AuditFilter,
+    limit: u64,
+) -> DomainResult<Vec<audit_event::Model>> {
+    use audit_event::Column as C;
+    let mut query = audit_event::Entity::find();
+    if let Some(actor_id) = filter.actor_id {
+        query = query.filter(C::ActorId.eq(actor_id));
+    }
+    if let Some(operation) = &filter.operation {
+        query = query.filter(C::Operation.eq(operation.clone()));
+    }
+    if let Some(request_id) = &filter.request_id {
+        query = query.filter(C::RequestId.eq(request_id.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(C::OccurredAt.gte(since));
+    }
+    if let Some(before_id) = filter.before_id {
+        query = query.filter(C::Id.lt(before_id));
+    }
+    Ok(query.order_by_desc(C::Id).limit(limit).all(db).await?)
+}

@@ -1,0 +1,144 @@
+//! Personal API tokens: issued once in clear, stored as a SHA-256 hash, revocable.
+
+use crate::entity::{api_token, person};
+use crate::{validate, DomainError, DomainResult, Stamp};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sha2::{Digest, Sha256};
+
+/// Every secret starts with this, so a leaked one is easy to recognise and scan for.
+pub const SECRET_PREFIX: &str = "rdk_";
+/// `last_used_at` is written at most this often per token, to keep reads cheap.
+const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
+
+/// A token as issued: the stored row and the secret, which is never shown again.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: api_token::Model,
+    pub secret: String,
+}
+
+/// Why a presented token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    Unknown,
+    Expired,
+    Revoked,
+}
+
+/// Hex SHA-256 of a secret, as stored.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Issues a token for `person_id`, optionally expiring at `expires_at`.
+pub async fn issue(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    person_id: i32,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> DomainResult<IssuedToken> {
+    let name = validate::required_text("name", name, validate::MAX_TITLE)?;
+    if expires_at.is_some_and(|at| at <= stamp.at) {
+        return Err(DomainError::validation(
+            "expiresAt",
+            "expiresAt must be in the future",
+        ));
+    }
+    person::Entity::find_by_id(person_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::validation("personId", format!("no person {person_id}")))?;
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random)
+        .map_err(|e| DomainError::Database(DbErr::Custom(format!("no randomness: {e}"))))?;
+    let secret = format!("{SECRET_PREFIX}{}", hex::encode(random));
+    let token = api_token::ActiveModel {
+        person_id: Set(person_id),
+        name: Set(name),
+        token_hash: Set(hash(&secret)),
+        prefix: Set(secret[..SECRET_PREFIX.len() + 6].to_owned()),
+        created_at: Set(stamp.at),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(IssuedToken { token, secret })
+}
+
+/// The person and token behind `secret`, if it is valid at `now`; records the use.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Result<(person::Model, api_token::Model), TokenRejection>> {
+    let Some(token) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(hash(secret)))
+        .one(db)
+        .await?
+    else {
+        return Ok(Err(TokenRejection::Unknown));
+    };
+    if token.revoked_at.is_some() {
+        return Ok(Err(TokenRejection::Revoked));
+    }
+    if token.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(TokenRejection::Expired));
+    }
+    let Some(person) = person::Entity::find_by_id(token.person_id).one(db).await? else {
+        return Ok(Err(TokenRejection::Unknown));
+    };
+    if token
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION)
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(Some(now)))
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Ok((person, token)))
+}
+
+/// Revokes a token; revoking twice keeps the first time.
+pub async fn revoke(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    token_id: i32,
+) -> DomainResult<api_token::Model> {
+    let token = find(db, token_id).await?;
+    if token.revoked_at.is_some() {
+        return Ok(token);
+    }
+    api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(stamp.at)))
+        .filter(api_token::Column::Id.eq(token_id))
+        .exec(db)
+        .await?;
+    find(db, token_id).await
+}
+
+/// Loads one token or answers `NotFound`.
+pub async fn find<C: ConnectionTrait>(db: &C, token_id: i32) -> DomainResult<api_token::Model> {
+    api_token::Entity::find_by_id(token_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("API token", token_id))
+}
+
+/// The tokens of one person, or of everyone, newest first.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    person_id: Option<i32>,
+) -> DomainResult<Vec<api_token::Model>> {
+    let mut query = api_token::Entity::find();
+    if let Some(person_id) = person_id {
+        query = query.filter(api_token::Column::PersonId.eq(person_id));
+    }
+    Ok(query.order_by_desc(api_token::Column::Id).all(db).await?)
+}
