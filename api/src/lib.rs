@@ -2,6 +2,7 @@
 //! and the HTTP routes. `main.rs` turns these into the `releasedesk` command.
 
 pub mod auth;
+pub mod bootstrap;
 pub mod config;
 pub mod db;
 pub mod demo;

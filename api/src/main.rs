@@ -3,10 +3,9 @@
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use clap::{Parser, Subcommand};
-use entities::entity::Role;
-use entities::{access, people, tokens, Clock, Stamp, SystemClock};
+use entities::{access, tokens, Clock, Stamp, SystemClock};
 use releasedesk::graphql::Services;
-use releasedesk::{db, demo, server, AppState, Settings};
+use releasedesk::{bootstrap, db, demo, server, AppState, Settings};
 use std::sync::Arc;
 
 /// Releasedesk: release management over GraphQL.
@@ -119,7 +118,10 @@ async fn main() -> anyhow::Result<()> {
             command: AdminCommand::Create { email, name },
         } => {
             db::migrate(&db).await.context("applying migrations")?;
-            create_first_admin(&db, &email, name.as_deref()).await?;
+            let secret =
+                bootstrap::create_first_admin(&db, &SystemClock, &email, name.as_deref()).await?;
+            println!("administrator {email} ready; API token (shown once):");
+            println!("{secret}");
         }
         Command::Serve | Command::Schema => {
             if !access::has_administrator(&db).await? {
@@ -174,33 +176,6 @@ async fn run_token(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> a
             println!("token {} revoked", revoked.id);
         }
     }
-    Ok(())
-}
-
-async fn create_first_admin(
-    db: &sea_orm::DatabaseConnection,
-    email: &str,
-    name: Option<&str>,
-) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !access::has_administrator(db).await?,
-        "an administrator already exists; ask them for a token (createApiToken)"
-    );
-    let stamp = Stamp::system(SystemClock.now());
-    let person = match access::person_by_email(db, email).await? {
-        Some(person) => person,
-        None => people::create(db, stamp, name.unwrap_or(email), email).await?,
-    };
-    let mut roles = access::roles_of(db, person.id).await?;
-    roles.retain(|r| *r != Role::Stakeholder);
-    roles.push(Role::Administrator);
-    access::set_roles(db, stamp, person.id, &roles).await?;
-    let issued = tokens::issue(db, stamp, person.id, "bootstrap", None).await?;
-    println!(
-        "administrator {} created; API token (shown once):",
-        person.email
-    );
-    println!("{}", issued.secret);
     Ok(())
 }
 

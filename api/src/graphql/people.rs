@@ -56,7 +56,6 @@ impl Stakeholder {
         ID(self.0.id.to_string())
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Person> {
-        guard::require(ctx, policy::READ_PEOPLE)?;
         let loader = ctx.data::<RequestLoader>()?;
         loader
             .load_one(PersonById(self.0.person_id))
@@ -105,6 +104,7 @@ impl PeopleQuery {
 
     /// One person; `null` with a `NOT_FOUND` error when there is none.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Person>> {
+        guard::require(ctx, policy::READ_PEOPLE)?;
         let loader = ctx.data::<RequestLoader>()?;
         let id = parse_id(&id, "id")?;
         match loader.load_one(PersonById(id)).await.gql()? {

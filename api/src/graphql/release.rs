@@ -260,6 +260,7 @@ pub struct ReleaseQuery;
 impl ReleaseQuery {
     /// Releases, highest id first unless `orderBy` says otherwise. Pages hold at most 100.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_complexity(first, last, child_complexity)")]
     async fn releases(
         &self,
         ctx: &Context<'_>,
@@ -321,6 +322,15 @@ pub async fn ensure_visible(ctx: &Context<'_>, id: i32) -> Result<()> {
             "release", id,
         )))
     }
+}
+
+/// A page costs its size times the cost of one item.
+fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
+    usize::try_from(size).unwrap_or(1) * child_complexity + 1
 }
 
 /// Checks Relay arguments and turns them into a page request.

@@ -1,5 +1,6 @@
 //! Black-box tests through the HTTP endpoint; every test runs on SQLite and PostgreSQL.
 
+mod access;
 mod concurrency;
 mod dataloader;
 mod errors;

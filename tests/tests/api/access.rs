@@ -1,0 +1,478 @@
+//! Who may do what: every query and mutation as every role and as every kind of
+//! bad credential, and what a stakeholder can never see.
+
+use crate::fixtures::{self, window};
+use entities::entity::Role;
+use entities::{tokens, Clock, Stamp};
+use releasedesk_tests::{jwt, on_both_databases, TestApp};
+use serde_json::{json, Value};
+
+/// The identities the matrix runs as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Admin,
+    ReleaseManager,
+    ChangeManager,
+    ReviewBoard,
+    Stakeholder,
+    Anonymous,
+    ExpiredToken,
+    RevokedToken,
+    WrongAudience,
+    BadSignature,
+}
+
+const ROLES: [Who; 5] = [
+    Who::Admin,
+    Who::ReleaseManager,
+    Who::ChangeManager,
+    Who::ReviewBoard,
+    Who::Stakeholder,
+];
+const NOBODY: [Who; 5] = [
+    Who::Anonymous,
+    Who::ExpiredToken,
+    Who::RevokedToken,
+    Who::WrongAudience,
+    Who::BadSignature,
+];
+
+use Who::{
+    Admin as A, ChangeManager as CM, ReleaseManager as RM, ReviewBoard as RB, Stakeholder as SH,
+};
+
+/// (name, operation, who may) — everyone else with an account gets FORBIDDEN.
+const CASES: &[(&str, &str, &[Who])] = &[
+    ("me", "{ me { id roles } }", &[A, RM, CM, RB, SH]),
+    ("releases", "{ releases { totalCount edges { node { id } } } }", &[A, RM, CM, RB, SH]),
+    ("release", "query($id: ID!) { release(id: $id) { id owner { name } stakeholders { role } } }", &[A, RM, CM, RB, SH]),
+    ("milestone", "query($mid: ID!) { milestone(id: $mid) { id release { id } } }", &[A, RM, CM, RB, SH]),
+    ("people", "{ people { id } }", &[A, RM, CM]),
+    ("person", "query($pid: ID!) { person(id: $pid) { id email } }", &[A, RM, CM]),
+    ("others_roles", "query($pid: ID!) { person(id: $pid) { roles } }", &[A]),
+    ("milestoneTemplates", "{ milestoneTemplates { id } }", &[A, RM]),
+    ("apiTokens", "{ apiTokens { id } }", &[A]),
+    ("auditEvents", "{ auditEvents { id } }", &[A]),
+    ("createRelease", "mutation($owner: ID!) { createRelease(input: { title: \"New\", type: MINOR, ownerId: $owner }) { id } }", &[A, RM]),
+    ("updateRelease", "mutation($id: ID!) { updateRelease(id: $id, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }", &[A, RM]),
+    ("submit", "mutation($id: ID!) { transitionRelease(id: $id, action: SUBMIT) { status } }", &[A, RM, CM]),
+    ("cancel_draft", "mutation($id: ID!) { transitionRelease(id: $id, action: CANCEL, reason: \"no\") { status } }", &[A, RM, CM]),
+    ("cancel_requested", "mutation($requested: ID!) { transitionRelease(id: $requested, action: CANCEL, reason: \"no\") { status } }", &[A, RM]),
+    ("approve", "mutation($requested: ID!) { transitionRelease(id: $requested, action: APPROVE) { status } }", &[A, RM]),
+    ("recordReleaseReview", "mutation($review: ID!) { recordReleaseReview(id: $review, outcome: SUCCESSFUL, lessonsLearned: \"ok\") { id } }", &[A, RM]),
+    ("addMilestone", "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"M\" }) { id } }", &[A, RM]),
+    ("updateMilestone", "mutation($mid: ID!) { updateMilestone(id: $mid, input: { title: \"M2\" }) { id } }", &[A, RM]),
+    ("transitionMilestone", "mutation($mid: ID!) { transitionMilestone(id: $mid, action: SKIP) { id } }", &[A, RM]),
+    ("createPerson", "mutation($email: String!) { createPerson(input: { name: \"P\", email: $email }) { id } }", &[A]),
+    ("addStakeholder", "mutation($id: ID!, $pid: ID!) { addStakeholder(input: { releaseId: $id, personId: $pid, role: IMPLEMENTER }) { id } }", &[A, RM]),
+    ("removeStakeholder", "mutation($sid: ID!) { removeStakeholder(id: $sid) { id } }", &[A, RM]),
+    ("createMilestoneTemplate", "mutation($name: String!) { createMilestoneTemplate(input: { name: $name, releaseType: MINOR, items: [{ title: \"x\" }] }) { id } }", &[A]),
+    ("setPersonRoles", "mutation($pid: ID!) { setPersonRoles(personId: $pid, roles: [TESTER_ROLE_PLACEHOLDER]) }", &[A]),
+    ("createApiToken", "mutation($pid: ID!) { createApiToken(input: { personId: $pid, name: \"ci\" }) { secret } }", &[A]),
+    ("revokeApiToken", "mutation($tid: ID!) { revokeApiToken(id: $tid) { id } }", &[A]),
+];
+
+struct Identities {
+    tokens: Vec<(Who, String)>,
+    stakeholders: Vec<i32>,
+}
+
+impl Identities {
+    async fn create(app: &TestApp) -> Self {
+        let mut tokens = vec![(Who::Admin, app.admin_token.clone())];
+        let mut stakeholders = Vec::new();
+        for (who, name, roles) in [
+            (Who::ReleaseManager, "Rm User", vec![Role::ReleaseManager]),
+            (Who::ChangeManager, "Cm User", vec![Role::ChangeManager]),
+            (Who::ReviewBoard, "Rb User", vec![Role::ReviewBoard]),
+            (Who::Stakeholder, "Sh User", vec![]),
+        ] {
+            let (id, token) = app.user(name, &roles).await;
+            if who != Who::ReleaseManager {
+                stakeholders.push(id);
+            }
+            tokens.push((who, token));
+        }
+        let db = app.database();
+        let now = app.clock.now();
+        let (rm_id, _) = app.user("Expiring User", &[Role::ReleaseManager]).await;
+        let expiring = tokens::issue(
+            db,
+            Stamp::system(now),
+            rm_id,
+            "short",
+            Some(now + chrono::Duration::minutes(1)),
+        )
+        .await
+        .unwrap();
+        let revoked = tokens::issue(db, Stamp::system(now), rm_id, "revoked", None)
+            .await
+            .unwrap();
+        tokens::revoke(db, Stamp::system(now), revoked.token.id)
+            .await
+            .unwrap();
+        app.clock.advance(chrono::Duration::minutes(2));
+        tokens.push((Who::ExpiredToken, expiring.secret));
+        tokens.push((Who::RevokedToken, revoked.secret));
+        tokens.push((
+            Who::WrongAudience,
+            jwt(
+                app,
+                json!({ "email": "rm.user@example.com", "aud": "someone-else" }),
+            ),
+        ));
+        let forged = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &json!({ "email": "rm.user@example.com", "iss": releasedesk_tests::JWT_ISSUER,
+                     "aud": releasedesk_tests::JWT_AUDIENCE, "exp": app.clock.now().timestamp() + 600 }),
+            &jsonwebtoken::EncodingKey::from_secret(b"not-the-secret-of-the-identity-provider"),
+        )
+        .unwrap();
+        tokens.push((Who::BadSignature, forged));
+        Self {
+            tokens,
+            stakeholders,
+        }
+    }
+
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+/// A fresh release the four non-manager users are stakeholders of, in several
+/// states, plus everything else the operations need.
+async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
+    let owner = fixtures::person(app, &format!("Owner {n}")).await;
+    let (start, end) = window(0, 30);
+    let mut release_ids = Vec::new();
+    for _ in 0..3 {
+        let r = fixtures::release(
+            app,
+            &owner,
+            json!({ "title": format!("Secret {n}"), "type": "MINOR", "plannedStart": start, "plannedEnd": end }),
+        )
+        .await;
+        let id = r["id"].as_str().unwrap().to_owned();
+        for person in &ids.stakeholders {
+            app.ok(
+                "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: STAKEHOLDER }) { id } }",
+                json!({ "r": id, "p": person.to_string() }),
+            )
+            .await;
+        }
+        release_ids.push(id);
+    }
+    let [draft, requested, review] = [&release_ids[0], &release_ids[1], &release_ids[2]];
+    let milestone = app
+        .ok(
+            "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Step\" }) { id } }",
+            json!({ "id": draft }),
+        )
+        .await["addMilestone"]["id"]
+        .clone();
+    fixtures::transition(app, requested, "SUBMIT").await;
+    for action in ["SUBMIT", "APPROVE", "START", "COMPLETE"] {
+        fixtures::transition(app, review, action).await;
+    }
+    let stakeholder = app
+        .ok(
+            "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: TESTER }) { id } }",
+            json!({ "r": draft, "p": owner }),
+        )
+        .await["addStakeholder"]["id"]
+        .clone();
+    let victim = app.user(&format!("Token Owner {n}"), &[]).await;
+    let token_id = tokens::list(app.database(), Some(victim.0)).await.unwrap()[0].id;
+    json!({
+        "id": draft, "requested": requested, "review": review, "mid": milestone,
+        "owner": owner, "pid": owner, "sid": stakeholder, "tid": token_id.to_string(),
+        "email": format!("new.person.{n}@example.com"), "name": format!("Template {n}"),
+    })
+}
+
+fn code(body: &Value) -> Option<String> {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+async fn every_operation_as_every_identity(app: &TestApp) {
+    let ids = Identities::create(app).await;
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for (name, operation, allowed) in CASES {
+        let operation = operation.replace("TESTER_ROLE_PLACEHOLDER", "CHANGE_MANAGER");
+        for who in ROLES {
+            n += 1;
+            let vars = prepare(app, &ids, n).await;
+            let body = app
+                .as_bearer(ids.token(who))
+                .graphql(&operation, vars)
+                .await;
+            let expected = if allowed.contains(&who) {
+                None
+            } else {
+                Some("FORBIDDEN".to_owned())
+            };
+            if code(&body) != expected {
+                failures.push(format!(
+                    "{name} as {who:?}: expected {expected:?}, got {body}"
+                ));
+            }
+            if expected.is_some()
+                && !body["data"].is_null()
+                && body["data"]
+                    .as_object()
+                    .is_some_and(|d| d.values().any(|v| !v.is_null()))
+            {
+                failures.push(format!(
+                    "{name} as {who:?}: refused but returned data {body}"
+                ));
+            }
+        }
+        for who in NOBODY {
+            let body = app
+                .as_bearer(ids.token(who))
+                .graphql(&operation, json!({ "id": "1", "mid": "1", "pid": "1", "sid": "1", "tid": "1",
+                    "requested": "1", "review": "1", "owner": "1", "email": "x@example.com", "name": "x" }))
+                .await;
+            if code(&body).as_deref() != Some("UNAUTHENTICATED")
+                || body.get("data").is_some_and(|d| !d.is_null())
+            {
+                failures.push(format!(
+                    "{name} as {who:?}: expected UNAUTHENTICATED, got {body}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+async fn a_stakeholder_sees_nothing_they_are_not_on(app: &TestApp) {
+    let (sam, sam_token) = app.user("Sam Stakeholder", &[]).await;
+    let owner = fixtures::person(app, "Owner").await;
+    let (ms, me) = window(0, 90);
+    let master = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Hidden master", "type": "MAJOR", "scope": "MASTER", "plannedStart": ms, "plannedEnd": me }),
+    )
+    .await;
+    let (ps, pe) = window(10, 5);
+    let mut phases = Vec::new();
+    for title in ["Visible phase", "Hidden phase"] {
+        phases.push(
+            fixtures::release(
+                app,
+                &owner,
+                json!({ "title": title, "type": "MINOR", "scope": "PHASE", "masterId": master["id"], "plannedStart": ps, "plannedEnd": pe }),
+            )
+            .await,
+        );
+    }
+    let hidden_milestone = master["milestones"][0]["id"].clone();
+    app.ok(
+        "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: STAKEHOLDER }) { id } }",
+        json!({ "r": phases[0]["id"], "p": sam.to_string() }),
+    )
+    .await;
+    let sam_client = app.as_bearer(Some(&sam_token));
+
+    let list = sam_client
+        .ok("{ releases { totalCount edges { node { id title master { id title } phases { id } } } } }", json!({}))
+        .await;
+    assert_eq!(list["releases"]["totalCount"], 1);
+    let node = &list["releases"]["edges"][0]["node"];
+    assert_eq!(node["title"], "Visible phase");
+    assert!(node["master"].is_null(), "the master is not Sam's to see");
+
+    for filter in [
+        json!({ "search": "hidden" }),
+        json!({ "masterId": master["id"] }),
+        json!({ "scopes": ["MASTER"] }),
+        json!({ "types": ["MAJOR"] }),
+    ] {
+        let page = sam_client
+            .ok(
+                "query($f: ReleaseFilter) { releases(filter: $f) { totalCount edges { node { title } } } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        let titles: Vec<_> = page["releases"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["title"].clone())
+            .collect();
+        assert!(
+            titles.iter().all(|t| t == "Visible phase"),
+            "{filter}: {titles:?}"
+        );
+        assert!(page["releases"]["totalCount"].as_u64().unwrap() <= 1);
+    }
+    assert_eq!(
+        sam_client
+            .ok(
+                "query($f: ReleaseFilter) { releases(filter: $f) { totalCount } }",
+                json!({ "f": { "masterId": master["id"] } })
+            )
+            .await["releases"]["totalCount"],
+        1,
+        "only the visible phase counts"
+    );
+
+    for (query, vars) in [
+        (
+            "query($id: ID!) { release(id: $id) { id title } }",
+            json!({ "id": master["id"] }),
+        ),
+        (
+            "query($id: ID!) { release(id: $id) { id title } }",
+            json!({ "id": phases[1]["id"] }),
+        ),
+        (
+            "query($id: ID!) { milestone(id: $id) { id title } }",
+            json!({ "id": hidden_milestone }),
+        ),
+    ] {
+        let body = sam_client.graphql(query, vars.clone()).await;
+        assert_eq!(code(&body).as_deref(), Some("NOT_FOUND"), "{body}");
+        let text = body.to_string();
+        assert!(
+            !text.contains("Hidden"),
+            "no title leaks through errors: {text}"
+        );
+    }
+    // asking for something that does not exist looks the same as asking for something hidden
+    let missing = sam_client
+        .graphql("{ release(id: \"99999\") { id } }", json!({}))
+        .await;
+    let hidden = sam_client
+        .graphql(
+            "query($id: ID!) { release(id: $id) { id } }",
+            json!({ "id": master["id"] }),
+        )
+        .await;
+    assert_eq!(
+        missing["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .replace("99999", "N"),
+        hidden["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .replace(master["id"].as_str().unwrap(), "N")
+    );
+    let visible = sam_client
+        .ok("query($id: ID!) { release(id: $id) { master { id } stakeholders { person { email } } } }", json!({ "id": phases[0]["id"] }))
+        .await;
+    assert!(visible["release"]["master"].is_null());
+}
+
+async fn the_board_sees_what_awaits_a_decision(app: &TestApp) {
+    let (_, board_token) = app.user("Board Member", &[Role::ReviewBoard]).await;
+    let owner = fixtures::person(app, "Owner").await;
+    let draft = fixtures::release(app, &owner, json!({ "title": "Draft", "type": "MINOR" })).await;
+    let requested = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Requested", "type": "MINOR" }),
+    )
+    .await;
+    fixtures::transition(app, requested["id"].as_str().unwrap(), "SUBMIT").await;
+    let (start, end) = window(0, 10);
+    let gated = fixtures::approved(
+        app,
+        &owner,
+        json!({ "title": "Gate", "type": "MAJOR", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let active = fixtures::transition(app, gated["id"].as_str().unwrap(), "START").await;
+    fixtures::milestone_transition(
+        app,
+        active["milestones"][0]["id"].as_str().unwrap(),
+        "COMPLETE",
+    )
+    .await;
+    let seen = app
+        .as_bearer(Some(&board_token))
+        .ok(
+            "{ releases { totalCount edges { node { title } } } }",
+            json!({}),
+        )
+        .await;
+    let titles: Vec<_> = seen["releases"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles, ["Gate", "Requested"]);
+    let hidden = app
+        .as_bearer(Some(&board_token))
+        .graphql(
+            "query($id: ID!) { release(id: $id) { id } }",
+            json!({ "id": draft["id"] }),
+        )
+        .await;
+    assert_eq!(code(&hidden).as_deref(), Some("NOT_FOUND"));
+}
+
+async fn a_change_manager_cancels_only_drafts_even_when_racing(app: &TestApp) {
+    let (cm, cm_token) = app.user("Change Manager", &[Role::ChangeManager]).await;
+    let owner = fixtures::person(app, "Owner").await;
+    let release = fixtures::release(app, &owner, json!({ "title": "R", "type": "MINOR" })).await;
+    app.ok(
+        "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: REQUESTER }) { id } }",
+        json!({ "r": release["id"], "p": cm.to_string() }),
+    )
+    .await;
+    let cm_client = app.as_bearer(Some(&cm_token));
+    cm_client
+        .ok(
+            fixtures::TRANSITION,
+            json!({ "id": release["id"], "action": "SUBMIT" }),
+        )
+        .await;
+    let refused = cm_client
+        .error(
+            fixtures::TRANSITION,
+            json!({ "id": release["id"], "action": "CANCEL", "reason": "changed my mind" }),
+        )
+        .await;
+    assert_eq!(refused["extensions"]["code"], "FORBIDDEN");
+    let history = app
+        .ok(
+            "query($id: ID!) { release(id: $id) { status history { kind actor { email } } } }",
+            json!({ "id": release["id"] }),
+        )
+        .await;
+    assert_eq!(history["release"]["status"], "REQUESTED");
+    let submit = history["release"]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "RELEASE_STATUS_CHANGED")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        submit["actor"]["email"], "change.manager@example.com",
+        "history records who"
+    );
+}
+
+on_both_databases!(
+    every_operation_as_every_identity,
+    a_stakeholder_sees_nothing_they_are_not_on,
+    the_board_sees_what_awaits_a_decision,
+    a_change_manager_cancels_only_drafts_even_when_racing,
+);
