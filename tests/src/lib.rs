@@ -374,12 +374,21 @@ macro_rules! on_both_databases {
 /// Runs `test` against a fresh app on `backend`, tearing it down even when the test panics.
 pub async fn run_on<F>(backend: Backend, test: F)
 where
-    F: for<'a> FnOnce(
-        &'a TestApp,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+    F: for<'a> FnOnce(&'a TestApp) -> TestFuture<'a>,
+{
+    run_on_with(backend, test_settings(), test).await
+}
+
+/// A test body borrowing its app.
+pub type TestFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+
+/// [`run_on`] with other settings.
+pub async fn run_on_with<F>(backend: Backend, settings: Settings, test: F)
+where
+    F: for<'a> FnOnce(&'a TestApp) -> TestFuture<'a>,
 {
     use futures::FutureExt;
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some(app) = TestApp::spawn_with(backend, settings).await else {
         return;
     };
     let outcome = std::panic::AssertUnwindSafe(test(&app))

@@ -5,6 +5,7 @@ mod concurrency;
 mod dataloader;
 mod errors;
 mod fixtures;
+mod hardening;
 mod lifecycle;
 mod master_phase;
 mod pagination;

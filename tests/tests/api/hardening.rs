@@ -1,0 +1,228 @@
+//! Limits on what one request may ask for, each answered with a coded error.
+
+use releasedesk::Settings;
+use releasedesk_tests::{on_both_databases, run_on_with, test_settings, Backend, TestApp};
+use serde_json::{json, Value};
+
+fn tight() -> Settings {
+    Settings {
+        max_depth: 5,
+        max_complexity: 60,
+        max_aliases: 3,
+        max_body_bytes: 2048,
+        ..test_settings()
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+}
+
+async fn limits_return_coded_errors(app: &TestApp) {
+    let client = app.as_bearer(Some(&app.admin_token));
+
+    let deep = client
+        .graphql("{ releases { edges { node { master { master { master { id } } } } } } }", json!({}))
+        .await;
+    assert_eq!(code(&deep), "LIMIT_EXCEEDED", "{deep}");
+
+    let fine = client
+        .graphql("{ releases(first: 5) { edges { node { id title } } } }", json!({}))
+        .await;
+    assert!(fine.get("errors").is_none(), "{fine}");
+    let complex = client
+        .graphql("{ releases(first: 100) { edges { node { id title status } } } }", json!({}))
+        .await;
+    assert_eq!(code(&complex), "LIMIT_EXCEEDED", "{complex}");
+
+    let aliased = client
+        .graphql("{ a: me { id } b: me { id } c: me { id } d: me { id } }", json!({}))
+        .await;
+    assert_eq!(code(&aliased), "LIMIT_EXCEEDED", "{aliased}");
+
+    let padding = " ".repeat(4096);
+    let response = client
+        .post(json!({ "query": format!("{{ me {{ id }} }}{padding}") }))
+        .await;
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "LIMIT_EXCEEDED");
+}
+
+async fn batching_is_off_unless_configured(app: &TestApp) {
+    let client = app.as_bearer(Some(&app.admin_token));
+    let response = client
+        .post(json!([{ "query": "{ me { id } }" }, { "query": "{ me { id } }" }]))
+        .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "VALIDATION");
+}
+
+async fn mutations_are_refused_over_get_and_queries_work(app: &TestApp) {
+    let get = |query: &'static str| {
+        app.http()
+            .get(format!("{}/graphql", app.base_url))
+            .query(&[("query", query)])
+            .bearer_auth(&app.admin_token)
+            .send()
+    };
+    let query = get("{ me { email } }").await.unwrap();
+    assert_eq!(query.status(), 200);
+    let body: Value = query.json().await.unwrap();
+    assert_eq!(body["data"]["me"]["email"], "test.admin@example.com");
+
+    let mutation = get("mutation { createPerson(input: { name: \"X\", email: \"x@example.com\" }) { id } }")
+        .await
+        .unwrap();
+    assert_eq!(mutation.status(), 405);
+    let body: Value = mutation.json().await.unwrap();
+    assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
+    let people = app.ok("{ people(search: \"x@example.com\") { id } }", json!({})).await;
+    assert!(people["people"].as_array().unwrap().is_empty(), "nothing was written");
+}
+
+async fn requests_carry_a_request_id(app: &TestApp) {
+    let response = app
+        .http()
+        .post(format!("{}/graphql", app.base_url))
+        .bearer_auth(&app.admin_token)
+        .header("x-request-id", "trace-123")
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-123");
+    let generated = app
+        .http()
+        .post(format!("{}/graphql", app.base_url))
+        .bearer_auth(&app.admin_token)
+        .header("x-request-id", "not ok; has spaces")
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a fresh UUID replaces an unusable id: {id}");
+}
+
+async fn defaults_cap_pages_and_depth(app: &TestApp) {
+    let too_big = app.error("{ releases(first: 101) { totalCount } }", json!({})).await;
+    assert_eq!(too_big["extensions"]["code"], "VALIDATION");
+    let mut query = String::from("{ releases { edges { node { id");
+    for _ in 0..20 {
+        query.push_str(" master { id");
+    }
+    query.push_str(&" }".repeat(20));
+    query.push_str(" } } } }");
+    let deep = app.graphql(&query, json!({})).await;
+    assert_eq!(code(&deep), "LIMIT_EXCEEDED");
+}
+
+async fn unauthenticated_requests_learn_nothing(app: &TestApp) {
+    let response = app
+        .http()
+        .post(format!("{}/graphql", app.base_url))
+        .json(&json!({ "query": "{ releases { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "UNAUTHENTICATED");
+    assert!(body.get("data").is_none());
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 200, "health stays open for load balancers");
+}
+
+on_both_databases!(
+    batching_is_off_unless_configured,
+    mutations_are_refused_over_get_and_queries_work,
+    requests_carry_a_request_id,
+    defaults_cap_pages_and_depth,
+    unauthenticated_requests_learn_nothing,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tight_limits_on_sqlite() {
+    run_on_with(Backend::Sqlite, tight(), |app| Box::pin(limits_return_coded_errors(app))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tight_limits_on_postgres() {
+    run_on_with(Backend::Postgres, tight(), |app| Box::pin(limits_return_coded_errors(app))).await;
+}
+
+async fn batches_up_to_the_limit(app: &TestApp) {
+    let client = app.as_bearer(Some(&app.admin_token));
+    let two = client
+        .post(json!([{ "query": "{ me { id } }" }, { "query": "{ me { email } }" }]))
+        .await;
+    let body: Value = two.json().await.unwrap();
+    assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(body[1]["data"]["me"]["email"], "test.admin@example.com");
+    let three = client
+        .post(json!([{ "query": "{ me { id } }" }, { "query": "{ me { id } }" }, { "query": "{ me { id } }" }]))
+        .await;
+    assert_eq!(three.status(), 400);
+    let body: Value = three.json().await.unwrap();
+    assert_eq!(code(&body), "LIMIT_EXCEEDED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_batching_on_sqlite() {
+    let settings = Settings {
+        batching: true,
+        max_batch_size: 2,
+        ..test_settings()
+    };
+    run_on_with(Backend::Sqlite, settings, |app| Box::pin(batches_up_to_the_limit(app))).await;
+}
+
+async fn production_hides_the_schema(app: &TestApp) {
+    let introspection = app.graphql("{ __schema { types { name } } }", json!({})).await;
+    assert!(
+        introspection["data"]["__schema"].is_null(),
+        "introspection answers nothing: {introspection}"
+    );
+    assert_eq!(app.get("/graphql").await.status(), 404, "no GraphiQL in production");
+    let works = app.ok("{ me { email } }", json!({})).await;
+    assert_eq!(works["me"]["email"], "test.admin@example.com");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_defaults_on_sqlite() {
+    let settings = Settings {
+        env: "production".into(),
+        ..test_settings()
+    };
+    run_on_with(Backend::Sqlite, settings, |app| Box::pin(production_hides_the_schema(app))).await;
+}
+
+async fn cors_admits_only_listed_origins(app: &TestApp) {
+    let preflight = |origin: &'static str| {
+        app.http()
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base_url))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert_eq!(
+        allowed.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()),
+        Some("https://app.example.com")
+    );
+    let denied = preflight("https://evil.example.net").await.unwrap();
+    assert!(denied.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allow_list_on_sqlite() {
+    let settings = Settings {
+        cors_origins: "https://app.example.com".into(),
+        ..test_settings()
+    };
+    run_on_with(Backend::Sqlite, settings, |app| Box::pin(cors_admits_only_listed_origins(app))).await;
+}
