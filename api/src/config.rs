@@ -45,6 +45,8 @@ pub struct Settings {
     pub max_batch_size: usize,
     /// Comma-separated origins allowed to call the API from a browser; empty allows none.
     pub cors_origins: String,
+    /// How long nested-field loaders collect keys before querying, in milliseconds.
+    pub loader_batch_window_ms: u64,
     /// Shared secret for HS256 JWTs.
     pub jwt_hs256_secret: Option<String>,
     /// Path of a JWKS file with the RS256/ES256 public keys of the identity provider.
@@ -81,6 +83,7 @@ impl Default for Settings {
             batching: false,
             max_batch_size: 10,
             cors_origins: String::new(),
+            loader_batch_window_ms: 2,
             jwt_hs256_secret: None,
             jwt_jwks_path: None,
             jwt_issuer: None,

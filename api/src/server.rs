@@ -36,6 +36,7 @@ pub struct HttpLimits {
     pub max_batch_size: usize,
     pub graphiql: bool,
     pub cors_origins: Vec<String>,
+    pub loader_batch_window: Duration,
 }
 
 impl Default for HttpLimits {
@@ -55,6 +56,7 @@ impl HttpLimits {
             max_batch_size: settings.max_batch_size,
             graphiql: settings.graphiql_enabled(),
             cors_origins: settings.cors_origin_list(),
+            loader_batch_window: Duration::from_millis(settings.loader_batch_window_ms),
         }
     }
 }
@@ -359,6 +361,7 @@ async fn run(
         .data(graphql::request_loader(
             &state.services.db,
             viewer.visibility(),
+            state.limits.loader_batch_window,
         ))
         .data(viewer.clone())
         .data(meta);

@@ -106,8 +106,12 @@ impl TestApp {
         db::migrate(&db).await.expect("migrate the test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        let log_sql = std::env::var_os("RELEASEDESK_TEST_LOG_SQL").is_some();
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if log_sql {
+                eprintln!("sql: {}", info.statement.sql);
+            }
         });
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0)

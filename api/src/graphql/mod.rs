@@ -70,9 +70,14 @@ impl Default for SchemaLimits {
 /// The per-request batch loader for nested fields.
 pub type RequestLoader = DataLoader<loaders::DbLoader>;
 
-/// A loader for one request, seeing only what `visibility` allows.
-pub fn request_loader(db: &DatabaseConnection, visibility: Option<Visibility>) -> RequestLoader {
-    DataLoader::new(loaders::DbLoader::new(db.clone(), visibility), tokio::spawn)
+/// A loader for one request, seeing only what `visibility` allows. It collects
+/// keys for `window` before it queries, so sibling resolvers share one batch.
+pub fn request_loader(
+    db: &DatabaseConnection,
+    visibility: Option<Visibility>,
+    window: std::time::Duration,
+) -> RequestLoader {
+    DataLoader::new(loaders::DbLoader::new(db.clone(), visibility), tokio::spawn).delay(window)
 }
 
 /// Reads an optional input field: `None` when omitted, `Some(None)` when `null`.

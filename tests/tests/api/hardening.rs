@@ -15,28 +15,42 @@ fn tight() -> Settings {
 }
 
 fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
 }
 
 async fn limits_return_coded_errors(app: &TestApp) {
     let client = app.as_bearer(Some(&app.admin_token));
 
     let deep = client
-        .graphql("{ releases { edges { node { master { master { master { id } } } } } } }", json!({}))
+        .graphql(
+            "{ releases { edges { node { master { master { master { id } } } } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(code(&deep), "LIMIT_EXCEEDED", "{deep}");
 
     let fine = client
-        .graphql("{ releases(first: 5) { edges { node { id title } } } }", json!({}))
+        .graphql(
+            "{ releases(first: 5) { edges { node { id title } } } }",
+            json!({}),
+        )
         .await;
     assert!(fine.get("errors").is_none(), "{fine}");
     let complex = client
-        .graphql("{ releases(first: 100) { edges { node { id title status } } } }", json!({}))
+        .graphql(
+            "{ releases(first: 100) { edges { node { id title status } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(code(&complex), "LIMIT_EXCEEDED", "{complex}");
 
     let aliased = client
-        .graphql("{ a: me { id } b: me { id } c: me { id } d: me { id } }", json!({}))
+        .graphql(
+            "{ a: me { id } b: me { id } c: me { id } d: me { id } }",
+            json!({}),
+        )
         .await;
     assert_eq!(code(&aliased), "LIMIT_EXCEEDED", "{aliased}");
 
@@ -72,14 +86,20 @@ async fn mutations_are_refused_over_get_and_queries_work(app: &TestApp) {
     let body: Value = query.json().await.unwrap();
     assert_eq!(body["data"]["me"]["email"], "test.admin@example.com");
 
-    let mutation = get("mutation { createPerson(input: { name: \"X\", email: \"x@example.com\" }) { id } }")
-        .await
-        .unwrap();
+    let mutation =
+        get("mutation { createPerson(input: { name: \"X\", email: \"x@example.com\" }) { id } }")
+            .await
+            .unwrap();
     assert_eq!(mutation.status(), 405);
     let body: Value = mutation.json().await.unwrap();
     assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
-    let people = app.ok("{ people(search: \"x@example.com\") { id } }", json!({})).await;
-    assert!(people["people"].as_array().unwrap().is_empty(), "nothing was written");
+    let people = app
+        .ok("{ people(search: \"x@example.com\") { id } }", json!({}))
+        .await;
+    assert!(
+        people["people"].as_array().unwrap().is_empty(),
+        "nothing was written"
+    );
 }
 
 async fn requests_carry_a_request_id(app: &TestApp) {
@@ -102,12 +122,17 @@ async fn requests_carry_a_request_id(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(id.len(), 36, "a fresh UUID replaces an unusable id: {id}");
 }
 
 async fn defaults_cap_pages_and_depth(app: &TestApp) {
-    let too_big = app.error("{ releases(first: 101) { totalCount } }", json!({})).await;
+    let too_big = app
+        .error("{ releases(first: 101) { totalCount } }", json!({}))
+        .await;
     assert_eq!(too_big["extensions"]["code"], "VALIDATION");
     let mut query = String::from("{ releases { edges { node { id");
     for _ in 0..20 {
@@ -146,12 +171,18 @@ on_both_databases!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tight_limits_on_sqlite() {
-    run_on_with(Backend::Sqlite, tight(), |app| Box::pin(limits_return_coded_errors(app))).await;
+    run_on_with(Backend::Sqlite, tight(), |app| {
+        Box::pin(limits_return_coded_errors(app))
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tight_limits_on_postgres() {
-    run_on_with(Backend::Postgres, tight(), |app| Box::pin(limits_return_coded_errors(app))).await;
+    run_on_with(Backend::Postgres, tight(), |app| {
+        Box::pin(limits_return_coded_errors(app))
+    })
+    .await;
 }
 
 async fn batches_up_to_the_limit(app: &TestApp) {
@@ -177,16 +208,25 @@ async fn configured_batching_on_sqlite() {
         max_batch_size: 2,
         ..test_settings()
     };
-    run_on_with(Backend::Sqlite, settings, |app| Box::pin(batches_up_to_the_limit(app))).await;
+    run_on_with(Backend::Sqlite, settings, |app| {
+        Box::pin(batches_up_to_the_limit(app))
+    })
+    .await;
 }
 
 async fn production_hides_the_schema(app: &TestApp) {
-    let introspection = app.graphql("{ __schema { types { name } } }", json!({})).await;
+    let introspection = app
+        .graphql("{ __schema { types { name } } }", json!({}))
+        .await;
     assert!(
         introspection["data"]["__schema"].is_null(),
         "introspection answers nothing: {introspection}"
     );
-    assert_eq!(app.get("/graphql").await.status(), 404, "no GraphiQL in production");
+    assert_eq!(
+        app.get("/graphql").await.status(),
+        404,
+        "no GraphiQL in production"
+    );
     let works = app.ok("{ me { email } }", json!({})).await;
     assert_eq!(works["me"]["email"], "test.admin@example.com");
 }
@@ -197,25 +237,40 @@ async fn production_defaults_on_sqlite() {
         env: "production".into(),
         ..test_settings()
     };
-    run_on_with(Backend::Sqlite, settings, |app| Box::pin(production_hides_the_schema(app))).await;
+    run_on_with(Backend::Sqlite, settings, |app| {
+        Box::pin(production_hides_the_schema(app))
+    })
+    .await;
 }
 
 async fn cors_admits_only_listed_origins(app: &TestApp) {
     let preflight = |origin: &'static str| {
         app.http()
-            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base_url))
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/graphql", app.base_url),
+            )
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization, content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
             .send()
     };
     let allowed = preflight("https://app.example.com").await.unwrap();
     assert_eq!(
-        allowed.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()),
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
         Some("https://app.example.com")
     );
     let denied = preflight("https://evil.example.net").await.unwrap();
-    assert!(denied.headers().get("access-control-allow-origin").is_none());
+    assert!(denied
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,5 +279,8 @@ async fn cors_allow_list_on_sqlite() {
         cors_origins: "https://app.example.com".into(),
         ..test_settings()
     };
-    run_on_with(Backend::Sqlite, settings, |app| Box::pin(cors_admits_only_listed_origins(app))).await;
+    run_on_with(Backend::Sqlite, settings, |app| {
+        Box::pin(cors_admits_only_listed_origins(app))
+    })
+    .await;
 }

@@ -6,6 +6,7 @@ mod dataloader;
 mod errors;
 mod fixtures;
 mod hardening;
+mod identity;
 mod lifecycle;
 mod master_phase;
 mod pagination;
