@@ -31,6 +31,8 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// `tracing` filter, e.g. `info` or `releasedesk=debug,sqlx=warn`.
     pub log: String,
+    /// `text` (the default) or `json`: one JSON object per log line.
+    pub log_format: String,
     /// Deepest selection nesting a query may have.
     pub max_depth: usize,
     /// Highest complexity a query may have (each field 1, lists times their page size).
@@ -76,6 +78,7 @@ impl Default for Settings {
             introspection: None,
             db_max_connections: 10,
             log: "info".into(),
+            log_format: "text".into(),
             max_depth: 16,
             max_complexity: 5_000,
             max_aliases: 30,

@@ -73,17 +73,30 @@ enum AdminCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Schema = command {
         print!("{}", releasedesk::graphql::sdl());
         return Ok(());
     }
     let settings = Settings::load().context("reading configuration")?;
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log))
-        .init();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log));
+    if settings.log_format.eq_ignore_ascii_case("json") {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
+    }
     let db = db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .with_context(|| {

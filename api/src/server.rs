@@ -308,8 +308,9 @@ async fn execute(
         }
         BatchRequest::Batch(requests) => requests,
     };
+    let mut labels = Vec::with_capacity(requests.len());
     for request in &requests {
-        check_document(request, is_get, limits.max_aliases)?;
+        labels.push(check_document(request, is_get, limits.max_aliases)?);
     }
     let viewer = state
         .authenticator
@@ -322,7 +323,7 @@ async fn execute(
             };
             Refusal::new(status, code::UNAUTHENTICATED, failure.to_string())
         })?;
-    let operation = requests.first().and_then(|r| r.operation_name.clone());
+    let operation = Some(labels.join(","));
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
         responses.push(run(state, request, &viewer, request_id).await);
@@ -397,15 +398,16 @@ fn error_code(error: &ServerError) -> Option<String> {
     }
 }
 
-/// Parses the query, refuses mutations over GET and counts aliases.
+/// Parses the query, refuses mutations over GET, counts aliases, and names the
+/// operation for the request log.
 fn check_document(
     request: &async_graphql::Request,
     is_get: bool,
     max_aliases: usize,
-) -> Result<(), Refusal> {
+) -> Result<String, Refusal> {
     // Syntax errors are left to the schema, which reports them with positions.
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
+        return Ok("-".to_owned());
     };
     if is_get && has_mutation(&document, request.operation_name.as_deref()) {
         return Err(Refusal::new(
@@ -422,7 +424,36 @@ fn check_document(
             format!("the query uses {aliases} aliases; at most {max_aliases} are allowed"),
         ));
     }
-    Ok(())
+    Ok(operation_label(&document, request.operation_name.as_deref()))
+}
+
+/// The operation's name, or its root fields when it has none.
+fn operation_label(document: &ExecutableDocument, operation_name: Option<&str>) -> String {
+    if let Some(name) = operation_name {
+        return name.to_owned();
+    }
+    let Some((name, operation)) = document.operations.iter().next() else {
+        return "-".to_owned();
+    };
+    if let Some(name) = name {
+        return name.to_string();
+    }
+    let fields: Vec<String> = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|item| match &item.node {
+            Selection::Field(field) => Some(field.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
+    if fields.is_empty() {
+        "-".to_owned()
+    } else {
+        fields.join("+")
+    }
 }
 
 fn has_mutation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
@@ -514,6 +545,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(count_aliases(&doc), 4);
+    }
+
+    #[test]
+    fn operations_are_labelled_for_the_log() {
+        let named = async_graphql::parser::parse_query("query Me { me { id } }").unwrap();
+        assert_eq!(operation_label(&named, None), "Me");
+        let anonymous =
+            async_graphql::parser::parse_query("{ me { id } releases { totalCount } }").unwrap();
+        assert_eq!(operation_label(&anonymous, None), "me+releases");
+        assert_eq!(operation_label(&anonymous, Some("Chosen")), "Chosen");
     }
 
     #[test]
