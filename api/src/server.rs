@@ -39,13 +39,6 @@ pub struct HttpLimits {
     pub loader_batch_window: Duration,
 }
 
-impl Default for HttpLimits {
-    fn default() -> Self {
-        let settings = Settings::default();
-        Self::from_settings(&settings)
-    }
-}
-
 impl HttpLimits {
     /// The limits configured in `settings`.
     pub fn from_settings(settings: &Settings) -> Self {
@@ -424,7 +417,10 @@ fn check_document(
             format!("the query uses {aliases} aliases; at most {max_aliases} are allowed"),
         ));
     }
-    Ok(operation_label(&document, request.operation_name.as_deref()))
+    Ok(operation_label(
+        &document,
+        request.operation_name.as_deref(),
+    ))
 }
 
 /// The operation's name, or its root fields when it has none.

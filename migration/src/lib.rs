@@ -2,6 +2,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod ddl;
 mod m20261127_000001_core;
 mod m20261127_000002_access;
 

@@ -1,6 +1,7 @@
 //! People, releases, milestones, templates, stakeholders and history, plus the
 //! default MAJOR milestone template.
 
+use crate::ddl::{fk, index, unique};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -35,31 +36,6 @@ const DEFAULT_MAJOR_MILESTONES: [(&str, &str, bool); 6] = [
         false,
     ),
 ];
-
-fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table.to_owned(), from_col.to_owned())
-        .to(to_table.to_owned(), "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(table: &str, cols: &[&str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("idx_{table}_{}", cols.join("_")))
-        .table(table.to_owned());
-    for col in cols {
-        stmt.col((*col).to_owned());
-    }
-    stmt.to_owned()
-}
-
-fn unique(table: &str, cols: &[&str]) -> IndexCreateStatement {
-    let mut stmt = index(table, cols);
-    stmt.name(format!("uq_{table}_{}", cols.join("_"))).unique();
-    stmt.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -1,30 +1,10 @@
 //! Roles, API tokens and the audit trail.
 
+use crate::ddl::{fk, index, unique};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(from_table.to_owned(), from_col.to_owned())
-        .to(to_table.to_owned(), "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-fn index(name: &str, table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(name.to_owned()).table(table.to_owned());
-    for col in cols {
-        stmt.col((*col).to_owned());
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -42,20 +22,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "uq_person_roles_person_id_role",
-                "person_roles",
-                &["person_id", "role"],
-                true,
-            ))
+            .create_index(unique("person_roles", &["person_id", "role"]))
             .await?;
         manager
-            .create_index(index(
-                "idx_person_roles_role",
-                "person_roles",
-                &["role"],
-                false,
-            ))
+            .create_index(index("person_roles", &["role"]))
             .await?;
 
         manager
@@ -76,20 +46,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "uq_api_tokens_token_hash",
-                "api_tokens",
-                &["token_hash"],
-                true,
-            ))
+            .create_index(unique("api_tokens", &["token_hash"]))
             .await?;
         manager
-            .create_index(index(
-                "idx_api_tokens_person_id",
-                "api_tokens",
-                &["person_id"],
-                false,
-            ))
+            .create_index(index("api_tokens", &["person_id"]))
             .await?;
 
         manager
@@ -109,16 +69,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, cols) in [
-            ("idx_audit_events_actor_id", &["actor_id"][..]),
-            ("idx_audit_events_token_id", &["token_id"]),
-            ("idx_audit_events_operation", &["operation"]),
-            ("idx_audit_events_request_id", &["request_id"]),
-            ("idx_audit_events_occurred_at", &["occurred_at"]),
+        for cols in [
+            &["actor_id"][..],
+            &["token_id"],
+            &["operation"],
+            &["request_id"],
+            &["occurred_at"],
         ] {
-            manager
-                .create_index(index(name, "audit_events", cols, false))
-                .await?;
+            manager.create_index(index("audit_events", cols)).await?;
         }
         Ok(())
     }

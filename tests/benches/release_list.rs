@@ -65,7 +65,10 @@ async fn measure(app: &TestApp, backend: Backend, window_ms: u64, first: usize) 
         let data = app.ok(DEEP_LIST, json!({ "first": first })).await;
         times.push(started.elapsed());
         statements.push(app.statements());
-        assert_eq!(data["releases"]["edges"].as_array().map(Vec::len), Some(first));
+        assert_eq!(
+            data["releases"]["edges"].as_array().map(Vec::len),
+            Some(first)
+        );
     }
     times.sort();
     statements.sort();

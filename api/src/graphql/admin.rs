@@ -2,9 +2,8 @@
 
 use super::error::{parse_id, GqlResultExt};
 use super::guard::{self, viewer};
-use super::loaders::PersonById;
-use super::people::Person;
-use super::{RequestLoader, Services};
+use super::people::{load_person, Person};
+use super::Services;
 use crate::auth::policy;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
@@ -31,12 +30,7 @@ impl ApiToken {
         &self.0.prefix
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        let loader = ctx.data::<RequestLoader>()?;
-        Ok(loader
-            .load_one(PersonById(self.0.person_id))
-            .await
-            .gql()?
-            .map(Person))
+        load_person(ctx, Some(self.0.person_id)).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -72,15 +66,7 @@ impl AuditEvent {
         self.0.occurred_at
     }
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        let Some(actor_id) = self.0.actor_id else {
-            return Ok(None);
-        };
-        let loader = ctx.data::<RequestLoader>()?;
-        Ok(loader
-            .load_one(PersonById(actor_id))
-            .await
-            .gql()?
-            .map(Person))
+        load_person(ctx, self.0.actor_id).await
     }
     /// The API token used, if any.
     async fn token_id(&self) -> Option<ID> {

@@ -1,9 +1,6 @@
 //! The history of a release as GraphQL objects.
 
-use super::error::GqlResultExt;
-use super::loaders::PersonById;
-use super::people::Person;
-use super::RequestLoader;
+use super::people::{load_person, Person};
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{release_event, EventKind};
@@ -25,15 +22,7 @@ impl ReleaseEvent {
     }
     /// Who made the change, when known.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        let Some(actor_id) = self.0.actor_id else {
-            return Ok(None);
-        };
-        let loader = ctx.data::<RequestLoader>()?;
-        Ok(loader
-            .load_one(PersonById(actor_id))
-            .await
-            .gql()?
-            .map(Person))
+        load_person(ctx, self.0.actor_id).await
     }
     /// The changed field, in API spelling.
     async fn field(&self) -> Option<&str> {

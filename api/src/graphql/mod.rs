@@ -57,16 +57,6 @@ pub struct SchemaLimits {
     pub introspection: bool,
 }
 
-impl Default for SchemaLimits {
-    fn default() -> Self {
-        Self {
-            max_depth: 16,
-            max_complexity: 5_000,
-            introspection: true,
-        }
-    }
-}
-
 /// The per-request batch loader for nested fields.
 pub type RequestLoader = DataLoader<loaders::DbLoader>;
 

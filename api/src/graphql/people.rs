@@ -47,6 +47,15 @@ impl Person {
     }
 }
 
+/// The person with `id` through the request's loader; `None` without an id.
+pub async fn load_person(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Person>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let loader = ctx.data::<RequestLoader>()?;
+    Ok(loader.load_one(PersonById(id)).await.gql()?.map(Person))
+}
+
 /// A person's role on one release.
 pub struct Stakeholder(pub stakeholder::Model);
 
