@@ -216,6 +216,32 @@ async fn es256_keys_come_from_a_jwks_file(app: &TestApp) {
         .ok("{ me { email } }", json!({}))
         .await;
     assert_eq!(me["me"]["email"], "jay.jwks@example.com");
+
+    let rsa = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/rs256-private.pem"
+    ))
+    .unwrap();
+    let rsa_key = jsonwebtoken::EncodingKey::from_rsa_pem(&rsa).unwrap();
+    let mut rs_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    rs_header.kid = Some("test-rs256".into());
+    let rs_token = jsonwebtoken::encode(&rs_header, &claims, &rsa_key).unwrap();
+    let me = app
+        .as_bearer(Some(&rs_token))
+        .ok("{ me { email } }", json!({}))
+        .await;
+    assert_eq!(
+        me["me"]["email"], "jay.jwks@example.com",
+        "RS256 keys work too"
+    );
+    // a token naming another key's id does not verify
+    rs_header.kid = Some("test-es256".into());
+    let wrong_kid = jsonwebtoken::encode(&rs_header, &claims, &rsa_key).unwrap();
+    let body = app
+        .as_bearer(Some(&wrong_kid))
+        .graphql("{ me { email } }", json!({}))
+        .await;
+    assert_eq!(code(&body), "UNAUTHENTICATED");
     // an HS256 token signed with the public key material must not pass as ES256
     let forged = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
