@@ -66,8 +66,11 @@ impl Milestone {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    /// The `transitionMilestone` actions that would succeed now.
+    /// The `transitionMilestone` actions that would succeed now, for the caller.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneAction>> {
+        if !guard::viewer(ctx)?.has_any(policy::RUN_RELEASES) {
+            return Ok(Vec::new());
+        }
         let loader = ctx.data::<RequestLoader>()?;
         let actions = loader
             .load_one(MilestoneActionsOf(self.0.clone()))

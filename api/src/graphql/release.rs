@@ -146,14 +146,23 @@ impl Release {
             .map(ReleaseEvent)
             .collect())
     }
-    /// The `transitionRelease` actions that would succeed now.
+    /// The `transitionRelease` actions that would succeed now, for the caller:
+    /// allowed by the lifecycle and by the caller's roles.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseAction>> {
+        let viewer = viewer(ctx)?;
         let loader = ctx.data::<RequestLoader>()?;
         let actions = loader
             .load_one(ReleaseActionsOf(self.0.clone()))
             .await
             .gql()?;
-        Ok(actions.unwrap_or_default())
+        Ok(actions
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|action| {
+                policy::release_action_scope(viewer, *action)
+                    .is_ok_and(|from| from.is_empty() || from.contains(&self.0.status))
+            })
+            .collect())
     }
 }
 

@@ -376,6 +376,32 @@ async fn a_stakeholder_sees_nothing_they_are_not_on(app: &TestApp) {
         .ok("query($id: ID!) { release(id: $id) { master { id } stakeholders { person { email } } } }", json!({ "id": phases[0]["id"] }))
         .await;
     assert!(visible["release"]["master"].is_null());
+    // a reader gets no buttons, though the lifecycle would allow SUBMIT and SKIP
+    app.ok(
+        "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Pilot\" }) { id } }",
+        json!({ "id": phases[0]["id"] }),
+    )
+    .await;
+    let buttons = sam_client
+        .ok(
+            "query($id: ID!) { release(id: $id) { availableActions milestones { availableActions } } }",
+            json!({ "id": phases[0]["id"] }),
+        )
+        .await;
+    assert!(fixtures::strings(&buttons["release"]["availableActions"]).is_empty());
+    assert!(fixtures::strings(&buttons["release"]["milestones"][0]["availableActions"]).is_empty());
+    let admin_view = read_actions(app, &phases[0]["id"]).await;
+    assert_eq!(admin_view, ["SUBMIT", "CANCEL"]);
+}
+
+async fn read_actions(app: &TestApp, id: &Value) -> Vec<String> {
+    let data = app
+        .ok(
+            "query($id: ID!) { release(id: $id) { availableActions } }",
+            json!({ "id": id }),
+        )
+        .await;
+    fixtures::strings(&data["release"]["availableActions"])
 }
 
 async fn the_board_sees_what_awaits_a_decision(app: &TestApp) {
@@ -437,12 +463,26 @@ async fn a_change_manager_cancels_only_drafts_even_when_racing(app: &TestApp) {
     )
     .await;
     let cm_client = app.as_bearer(Some(&cm_token));
-    cm_client
+    let buttons = cm_client
+        .ok(
+            "query($id: ID!) { release(id: $id) { availableActions } }",
+            json!({ "id": release["id"] }),
+        )
+        .await;
+    assert_eq!(
+        fixtures::strings(&buttons["release"]["availableActions"]),
+        ["SUBMIT", "CANCEL"]
+    );
+    let submitted = cm_client
         .ok(
             fixtures::TRANSITION,
             json!({ "id": release["id"], "action": "SUBMIT" }),
         )
         .await;
+    assert!(
+        fixtures::strings(&submitted["transitionRelease"]["availableActions"]).is_empty(),
+        "a change manager may not approve, reject or cancel a request: no buttons"
+    );
     let refused = cm_client
         .error(
             fixtures::TRANSITION,
