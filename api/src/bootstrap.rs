@@ -20,14 +20,14 @@ pub async fn create_first_admin(
     let stamp = Stamp::system(clock.now());
     let person = match access::person_by_email(db, email).await? {
         Some(person) => person,
-        None => people::create(db, stamp, name.unwrap_or(email), email)
+        None => people::create(db, stamp.clone(), name.unwrap_or(email), email)
             .await
             .context("creating the administrator")?,
     };
     let mut roles = access::roles_of(db, person.id).await?;
     roles.retain(|r| *r != Role::Stakeholder);
     roles.push(Role::Administrator);
-    access::set_roles(db, stamp, person.id, &roles).await?;
+    access::set_roles(db, stamp.clone(), person.id, &roles).await?;
     let issued = tokens::issue(db, stamp, person.id, "bootstrap", None).await?;
     Ok(issued.secret)
 }

@@ -43,10 +43,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     if present > 0 {
         return Ok(SeedOutcome::AlreadyPresent);
     }
-    let stamp = || Stamp {
-        at: clock.now(),
-        actor_id: None,
-    };
+    let stamp = || Stamp::system(clock.now());
     let mut people_by_role = Vec::new();
     let mut users = Vec::new();
     for (name, email, role) in [

@@ -61,6 +61,7 @@ pub async fn set_roles(
         });
         person_role::Entity::insert_many(rows).exec(&txn).await?;
     }
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(if kept.is_empty() {
         vec![Role::Stakeholder]

@@ -1,9 +1,40 @@
 //! The audit trail of mutations.
 
 use crate::entity::audit_event;
-use crate::DomainResult;
+use crate::{DomainResult, Stamp};
 use chrono::{DateTime, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
+
+/// What the API knows about the call making a change, so the change's transaction
+/// can write its audit event.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    pub token_id: Option<i32>,
+    pub request_id: String,
+    pub operation: String,
+    pub arguments: Option<String>,
+}
+
+/// Writes the successful-call audit event of `stamp`, if it carries one; call it in
+/// the change's transaction, just before commit.
+pub async fn record_success<C: ConnectionTrait>(db: &C, stamp: &Stamp) -> DomainResult<()> {
+    let Some(context) = &stamp.audit else {
+        return Ok(());
+    };
+    record(
+        db,
+        AuditEntry {
+            occurred_at: stamp.at,
+            actor_id: stamp.actor_id,
+            token_id: context.token_id,
+            request_id: context.request_id.clone(),
+            operation: context.operation.clone(),
+            outcome: "OK".into(),
+            arguments: context.arguments.clone(),
+        },
+    )
+    .await
+}
 
 /// One mutation attempt to record.
 #[derive(Debug, Clone)]

@@ -129,6 +129,7 @@ pub async fn add(
         ],
     )
     .await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -228,11 +229,13 @@ pub async fn update(
         row.planned_end = Set(end);
     }
     if events.is_empty() {
+        crate::audit::record_success(&txn, &stamp).await?;
         txn.commit().await?;
         return Ok(before);
     }
     let saved = save(&txn, &stamp, &before, row).await?;
     history::record(&txn, &stamp, before.release_id, events).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -285,6 +288,7 @@ pub async fn transition(
     if !to.is_open() && release.status == ReleaseStatus::Active {
         advance(&txn, &stamp, release).await?;
     }
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(saved)
 }

@@ -6,7 +6,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Func, LikeExpr},
     ActiveValue::Set,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -19,23 +19,27 @@ pub async fn create(
 ) -> DomainResult<person::Model> {
     let name = validate::required_text("name", name, validate::MAX_TITLE)?;
     let email = validate::email(email)?;
+    let txn = db.begin().await?;
     let taken = person::Entity::find()
         .filter(person::Column::Email.eq(email.clone()))
-        .count(db)
+        .count(&txn)
         .await?;
     if taken > 0 {
         return Err(DomainError::Conflict(format!(
             "a person with email {email} already exists"
         )));
     }
-    Ok(person::ActiveModel {
+    let created = person::ActiveModel {
         name: Set(name),
         email: Set(email),
         created_at: Set(stamp.at),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    crate::audit::record_success(&txn, &stamp).await?;
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// People whose name or e-mail contains `search`, by name, at most `limit`.

@@ -179,6 +179,7 @@ pub async fn create(
         }));
     }
     history::record(&txn, &stamp, created.id, events).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -263,11 +264,13 @@ pub async fn update(
         row.planned_end = Set(end);
     }
     if events.is_empty() {
+        crate::audit::record_success(&txn, &stamp).await?;
         txn.commit().await?;
         return Ok(before);
     }
     let saved = save(&txn, &stamp, &before, row).await?;
     history::record(&txn, &stamp, id, events).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -312,6 +315,7 @@ pub async fn transition(
         )));
     }
     let after = apply(&txn, &stamp, before, action, reason).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -350,6 +354,7 @@ pub async fn record_review(
     };
     let saved = save(&txn, &stamp, &before, row).await?;
     history::record(&txn, &stamp, id, events).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(saved)
 }

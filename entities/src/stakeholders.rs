@@ -62,6 +62,7 @@ pub async fn add(
         )],
     )
     .await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -102,6 +103,7 @@ pub async fn remove(
         )],
     )
     .await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(entry)
 }

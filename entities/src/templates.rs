@@ -153,6 +153,7 @@ pub async fn create(
                 },
             );
     template_item::Entity::insert_many(rows).exec(&txn).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
     txn.commit().await?;
     Ok(template)
 }

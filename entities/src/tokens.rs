@@ -3,7 +3,7 @@
 use crate::entity::{api_token, person};
 use crate::{validate, DomainError, DomainResult, Stamp};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 use sha2::{Digest, Sha256};
 
 /// Every secret starts with this, so a leaked one is easy to recognise and scan for.
@@ -46,8 +46,9 @@ pub async fn issue(
             "expiresAt must be in the future",
         ));
     }
+    let txn = db.begin().await?;
     person::Entity::find_by_id(person_id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or_else(|| DomainError::validation("personId", format!("no person {person_id}")))?;
     let mut random = [0u8; 32];
@@ -65,8 +66,10 @@ pub async fn issue(
         last_used_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    crate::audit::record_success(&txn, &stamp).await?;
+    txn.commit().await?;
     Ok(IssuedToken { token, secret })
 }
 
@@ -111,16 +114,19 @@ pub async fn revoke(
     stamp: Stamp,
     token_id: i32,
 ) -> DomainResult<api_token::Model> {
-    let token = find(db, token_id).await?;
-    if token.revoked_at.is_some() {
-        return Ok(token);
+    let txn = db.begin().await?;
+    let token = find(&txn, token_id).await?;
+    if token.revoked_at.is_none() {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(Some(stamp.at)))
+            .filter(api_token::Column::Id.eq(token_id))
+            .exec(&txn)
+            .await?;
     }
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(stamp.at)))
-        .filter(api_token::Column::Id.eq(token_id))
-        .exec(db)
-        .await?;
-    find(db, token_id).await
+    let revoked = find(&txn, token_id).await?;
+    crate::audit::record_success(&txn, &stamp).await?;
+    txn.commit().await?;
+    Ok(revoked)
 }
 
 /// Loads one token or answers `NotFound`.

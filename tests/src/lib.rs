@@ -289,10 +289,10 @@ async fn user_with_token(
 ) -> (i32, String) {
     let stamp = Stamp::system(clock.now());
     let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
-    let person = people::create(db, stamp, name, &email)
+    let person = people::create(db, stamp.clone(), name, &email)
         .await
         .expect("create a user");
-    access::set_roles(db, stamp, person.id, roles)
+    access::set_roles(db, stamp.clone(), person.id, roles)
         .await
         .expect("grant roles");
     let issued = tokens::issue(db, stamp, person.id, "test", None)

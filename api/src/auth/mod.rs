@@ -8,7 +8,7 @@ use crate::graphql::Services;
 use entities::entity::{person, Role};
 use entities::release_query::Visibility;
 use entities::tokens::{self, TokenRejection};
-use entities::{access, DomainError, Stamp};
+use entities::{access, DomainError};
 use serde_json::Value;
 
 /// The authenticated caller of one request.
@@ -40,14 +40,6 @@ impl Viewer {
                 person_id: self.person.id,
                 awaiting_decision: self.has(Role::ReviewBoard),
             })
-        }
-    }
-
-    /// The stamp for a change this viewer makes now.
-    pub fn stamp(&self, services: &Services) -> Stamp {
-        Stamp {
-            at: services.clock.now(),
-            actor_id: Some(self.person.id),
         }
     }
 }

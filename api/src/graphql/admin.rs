@@ -1,5 +1,6 @@
 //! Administration: roles, API tokens and the audit trail.
 
+use super::audit;
 use super::error::{parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::people::{load_person, Person};
@@ -7,7 +8,7 @@ use super::Services;
 use crate::auth::policy;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use entities::audit::{self, AuditFilter};
+use entities::audit::AuditFilter;
 use entities::entity::{api_token, audit_event, Role};
 use entities::{access, tokens};
 
@@ -142,7 +143,9 @@ impl AdminQuery {
                 .transpose()?,
         };
         let limit = first.clamp(0, MAX_AUDIT_EVENTS) as u64;
-        let rows = audit::list(&services.db, &domain, limit).await.gql()?;
+        let rows = entities::audit::list(&services.db, &domain, limit)
+            .await
+            .gql()?;
         Ok(rows.into_iter().map(AuditEvent).collect())
     }
 }
@@ -171,9 +174,14 @@ impl AdminMutation {
         let viewer = guard::require(ctx, policy::ADMINISTER)?;
         let services = ctx.data::<Services>()?;
         let person_id = parse_id(&person_id, "personId")?;
-        access::set_roles(&services.db, viewer.stamp(services), person_id, &roles)
-            .await
-            .gql()
+        access::set_roles(
+            &services.db,
+            audit::stamp(ctx, viewer, services),
+            person_id,
+            &roles,
+        )
+        .await
+        .gql()
     }
 
     /// Issues a personal API token; the secret is in the answer and nowhere else.
@@ -187,7 +195,7 @@ impl AdminMutation {
         let person_id = parse_id(&input.person_id, "personId")?;
         let issued = tokens::issue(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             person_id,
             &input.name,
             input.expires_at,
@@ -209,7 +217,7 @@ impl AdminMutation {
         if token.person_id != viewer.person.id && !viewer.has_any(policy::ADMINISTER) {
             return Err(guard::forbidden("you may revoke only your own tokens"));
         }
-        let revoked = tokens::revoke(&services.db, viewer.stamp(services), id)
+        let revoked = tokens::revoke(&services.db, audit::stamp(ctx, viewer, services), id)
             .await
             .gql()?;
         Ok(ApiToken(revoked))

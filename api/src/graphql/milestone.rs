@@ -1,5 +1,6 @@
 //! Milestones: the object and the mutations that add, edit and move them.
 
+use super::audit;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard;
 use super::loaders::{MilestoneActionsOf, ReleaseById};
@@ -143,7 +144,7 @@ impl MilestoneMutation {
             planned_start: input.planned_start,
             planned_end: input.planned_end,
         };
-        let created = milestones::add(&services.db, viewer.stamp(services), new)
+        let created = milestones::add(&services.db, audit::stamp(ctx, viewer, services), new)
             .await
             .gql()?;
         Ok(Milestone(created))
@@ -169,7 +170,7 @@ impl MilestoneMutation {
         };
         let saved = milestones::update(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             id,
             changes,
             expected_version,
@@ -189,9 +190,14 @@ impl MilestoneMutation {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let saved = milestones::transition(&services.db, viewer.stamp(services), id, action)
-            .await
-            .gql()?;
+        let saved = milestones::transition(
+            &services.db,
+            audit::stamp(ctx, viewer, services),
+            id,
+            action,
+        )
+        .await
+        .gql()?;
         Ok(Milestone(saved))
     }
 }

@@ -1,5 +1,6 @@
 //! People and the stakeholders of releases.
 
+use super::audit;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::loaders::PersonById;
@@ -153,7 +154,7 @@ impl PeopleMutation {
         let services = ctx.data::<Services>()?;
         let created = people::create(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             &input.name,
             &input.email,
         )
@@ -172,7 +173,7 @@ impl PeopleMutation {
         let services = ctx.data::<Services>()?;
         let created = stakeholders::add(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             parse_id(&input.release_id, "releaseId")?,
             parse_id(&input.person_id, "personId")?,
             input.role,
@@ -188,7 +189,7 @@ impl PeopleMutation {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
         let services = ctx.data::<Services>()?;
         let id = parse_id(&id, "id")?;
-        let removed = stakeholders::remove(&services.db, viewer.stamp(services), id)
+        let removed = stakeholders::remove(&services.db, audit::stamp(ctx, viewer, services), id)
             .await
             .gql()?;
         Ok(Stakeholder(removed))

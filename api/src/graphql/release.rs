@@ -1,6 +1,7 @@
 //! Releases: the object, the list with filters and cursors, and the mutations
 //! that create, edit and move them.
 
+use super::audit;
 use super::error::{internal, parse_id, validation, GqlResultExt};
 use super::guard::{self, viewer};
 use super::history::ReleaseEvent;
@@ -455,7 +456,7 @@ impl ReleaseMutation {
             planned_end: input.planned_end,
             template,
         };
-        let created = releases::create(&services.db, viewer.stamp(services), new)
+        let created = releases::create(&services.db, audit::stamp(ctx, viewer, services), new)
             .await
             .gql()?;
         Ok(Release(created))
@@ -485,7 +486,7 @@ impl ReleaseMutation {
         let id = parse_id(&id, "id")?;
         let saved = releases::update(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             id,
             changes,
             expected_version,
@@ -511,7 +512,7 @@ impl ReleaseMutation {
         ensure_visible(ctx, id).await?;
         let saved = releases::transition(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             id,
             action,
             reason,
@@ -535,7 +536,7 @@ impl ReleaseMutation {
         let id = parse_id(&id, "id")?;
         let saved = releases::record_review(
             &services.db,
-            viewer.stamp(services),
+            audit::stamp(ctx, viewer, services),
             id,
             outcome,
             lessons_learned,

@@ -1,5 +1,6 @@
 //! Milestone templates.
 
+use super::audit;
 use super::error::GqlResultExt;
 use super::guard;
 use super::loaders::ItemsOf;
@@ -132,7 +133,7 @@ impl TemplateMutation {
                 })
                 .collect(),
         };
-        let created = templates::create(&services.db, viewer.stamp(services), new)
+        let created = templates::create(&services.db, audit::stamp(ctx, viewer, services), new)
             .await
             .gql()?;
         Ok(MilestoneTemplate(created))

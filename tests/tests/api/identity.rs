@@ -294,6 +294,14 @@ async fn every_mutation_is_audited_with_actor_token_and_request(app: &TestApp) {
         )
         .await;
     assert_eq!(code(&refused), "FORBIDDEN");
+    let invalid = app
+        .as_bearer(Some(&rm_token))
+        .graphql(
+            "mutation($o: ID!) { createRelease(input: { title: \"  \", type: MINOR, ownerId: $o }) { id } }",
+            json!({ "o": rm_id.to_string() }),
+        )
+        .await;
+    assert_eq!(code(&invalid), "VALIDATION");
 
     let events = app
         .ok(
@@ -303,9 +311,19 @@ async fn every_mutation_is_audited_with_actor_token_and_request(app: &TestApp) {
         .await["auditEvents"]
         .clone();
     let events = events.as_array().unwrap();
+    let outcomes: Vec<&str> = events
+        .iter()
+        .filter(|e| e["operation"] == "createRelease")
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["VALIDATION", "OK"],
+        "one event per attempt, newest first; the success is written once, with the change"
+    );
     let created = events
         .iter()
-        .find(|e| e["operation"] == "createRelease")
+        .find(|e| e["operation"] == "createRelease" && e["outcome"] == "OK")
         .expect("createRelease audited");
     assert_eq!(created["outcome"], "OK");
     assert_eq!(created["requestId"], request_id.as_str());
