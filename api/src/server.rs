@@ -193,6 +193,13 @@ async fn graphql_endpoint(state: &AppState, req: Request) -> Response {
     let started = Instant::now();
     let request_id = request_id(&req);
     let method = req.method().clone();
+    if method != Method::GET && method != Method::POST {
+        let body = json!({ "errors": [{ "message": "use GET or POST", "extensions": { "code": code::METHOD_NOT_ALLOWED } }] });
+        return Json(body)
+            .with_status(StatusCode::METHOD_NOT_ALLOWED)
+            .with_header(header::ALLOW, "GET, POST")
+            .into_response();
+    }
     if method == Method::GET && req.uri().query().is_none_or(|q| !q.contains("query=")) {
         return if state.limits.graphiql {
             Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()

@@ -93,6 +93,15 @@ async fn mutations_are_refused_over_get_and_queries_work(app: &TestApp) {
     assert_eq!(mutation.status(), 405);
     let body: Value = mutation.json().await.unwrap();
     assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
+    let put = app
+        .http()
+        .put(format!("{}/graphql", app.base_url))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 405);
     let people = app
         .ok("{ people(search: \"x@example.com\") { id } }", json!({}))
         .await;
