@@ -2,7 +2,7 @@
 
 use crate::entity::{person, person_role, Role};
 use crate::{DomainError, DomainResult, Stamp};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
 /// The roles of one person; without any stored role a person is a stakeholder.
@@ -37,7 +37,7 @@ pub async fn set_roles(
     person_id: i32,
     roles: &[Role],
 ) -> DomainResult<Vec<Role>> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     person::Entity::find_by_id(person_id)
         .one(&txn)
         .await?

@@ -22,6 +22,20 @@ mod validate;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, DomainResult};
 
+/// Starts a write transaction. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so concurrent writers queue behind the busy timeout
+/// instead of failing when they first write; PostgreSQL ignores the mode.
+pub(crate) async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Who made a change and when: stamped on every row and history event a change
 /// writes, and, for API calls, the audit event written in the same transaction.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
+    DatabaseTransaction, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -71,7 +71,7 @@ pub async fn add(
     let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     validate::window(new.planned_start, new.planned_end, "plannedEnd")?;
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let release = releases::find(&txn, new.release_id).await?;
     if !release.status.is_open() || release.status == ReleaseStatus::Review {
         return Err(DomainError::validation(
@@ -142,7 +142,7 @@ pub async fn update(
     changes: MilestoneChanges,
     expected_version: Option<i32>,
 ) -> DomainResult<milestone::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find(&txn, id).await?;
     if let Some(expected) = expected_version.filter(|v| *v != before.version) {
         return Err(DomainError::Conflict(format!(
@@ -248,7 +248,7 @@ pub async fn transition(
     id: i32,
     action: MilestoneAction,
 ) -> DomainResult<milestone::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find(&txn, id).await?;
     let release = releases::find(&txn, before.release_id).await?;
     let earlier_open = milestone::Entity::find()

@@ -6,7 +6,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Func, LikeExpr},
     ActiveValue::Set,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -19,7 +19,7 @@ pub async fn create(
 ) -> DomainResult<person::Model> {
     let name = validate::required_text("name", name, validate::MAX_TITLE)?;
     let email = validate::email(email)?;
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let taken = person::Entity::find()
         .filter(person::Column::Email.eq(email.clone()))
         .count(&txn)

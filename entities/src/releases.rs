@@ -9,7 +9,7 @@ use crate::history::{self, Event};
 use crate::lifecycle::release::{self as lifecycle, ReleaseAction, ReleaseFacts};
 use crate::{milestones, templates, validate, DomainError, DomainResult, Stamp};
 use chrono::{DateTime, Utc};
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QuerySelect, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QuerySelect};
 use std::collections::HashMap;
 
 /// Which milestone template a new release starts from.
@@ -67,7 +67,7 @@ pub async fn create(
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     validate::window(new.planned_start, new.planned_end, "plannedEnd")?;
 
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     require_person(&txn, new.owner_id, "ownerId").await?;
     match (new.scope, new.master_id) {
         (ReleaseScope::Phase, None) => {
@@ -192,7 +192,7 @@ pub async fn update(
     changes: ReleaseChanges,
     expected_version: i32,
 ) -> DomainResult<release::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find(&txn, id).await?;
     check_version(&before, expected_version)?;
     if !before.status.is_open() {
@@ -301,7 +301,7 @@ pub async fn transition(
             format!("a reason is required to {}", action.name()),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find(&txn, id).await?;
     if !only_from.is_empty() && !only_from.contains(&before.status) {
         return Err(DomainError::Forbidden(format!(
@@ -329,7 +329,7 @@ pub async fn record_review(
     lessons_learned: String,
 ) -> DomainResult<release::Model> {
     let lessons = validate::required_text("lessonsLearned", &lessons_learned, validate::MAX_TEXT)?;
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let before = find(&txn, id).await?;
     if before.status != ReleaseStatus::Review {
         return Err(DomainError::validation(

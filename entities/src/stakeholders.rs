@@ -3,7 +3,7 @@
 use crate::entity::{person, stakeholder, EventKind, StakeholderRole};
 use crate::history::{self, Event};
 use crate::{releases, DomainError, DomainResult, Stamp};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
 /// Adds `person_id` to a release in `role`; the same person may hold several roles.
@@ -21,7 +21,7 @@ pub async fn add(
             "the OWNER follows the release owner; change the owner with updateRelease",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     releases::find(&txn, release_id).await?;
     let person = person::Entity::find_by_id(person_id)
         .one(&txn)
@@ -73,7 +73,7 @@ pub async fn remove(
     stamp: Stamp,
     stakeholder_id: i32,
 ) -> DomainResult<stakeholder::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let entry = stakeholder::Entity::find_by_id(stakeholder_id)
         .one(&txn)
         .await?

@@ -2,7 +2,7 @@
 
 use crate::entity::{milestone_template, template_item, ReleaseType};
 use crate::{validate, DomainError, DomainResult, Stamp};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
 /// One milestone of a new template.
@@ -111,7 +111,7 @@ pub async fn create(
             item.requires_approval,
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let taken = milestone_template::Entity::find()
         .filter(milestone_template::Column::Name.eq(name.clone()))
         .count(&txn)

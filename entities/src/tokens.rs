@@ -3,7 +3,7 @@
 use crate::entity::{api_token, person};
 use crate::{validate, DomainError, DomainResult, Stamp};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use sha2::{Digest, Sha256};
 
 /// Every secret starts with this, so a leaked one is easy to recognise and scan for.
@@ -46,7 +46,7 @@ pub async fn issue(
             "expiresAt must be in the future",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     person::Entity::find_by_id(person_id)
         .one(&txn)
         .await?
@@ -114,7 +114,7 @@ pub async fn revoke(
     stamp: Stamp,
     token_id: i32,
 ) -> DomainResult<api_token::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let token = find(&txn, token_id).await?;
     if token.revoked_at.is_none() {
         api_token::Entity::update_many()
