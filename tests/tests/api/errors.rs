@@ -138,7 +138,38 @@ async fn transitions_from_the_wrong_state_list_what_is_allowed(app: &TestApp) {
     assert_eq!(review["extensions"]["code"], "VALIDATION");
 }
 
+async fn database_failures_are_internal_and_say_nothing_of_the_database(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let owner = fixtures::person(app, "Owner").await;
+    fixtures::release(app, &owner, json!({ "title": "R", "type": "MINOR" })).await;
+    app.database()
+        .execute_unprepared("DROP TABLE release_events")
+        .await
+        .expect("drop a table under the running server");
+    let body = app
+        .graphql(
+            "{ releases { edges { node { title history { kind } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INTERNAL",
+        "{body}"
+    );
+    let text = body.to_string().to_lowercase();
+    for leak in [
+        "release_events",
+        "no such table",
+        "does not exist",
+        "select",
+        "sqlx",
+    ] {
+        assert!(!text.contains(leak), "{leak:?} leaked: {text}");
+    }
+}
+
 on_both_databases!(
+    database_failures_are_internal_and_say_nothing_of_the_database,
     missing_records_are_not_found,
     bad_input_is_a_validation_error_naming_the_field,
     graphql_level_mistakes_carry_a_code_too,

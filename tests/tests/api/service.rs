@@ -10,6 +10,18 @@ async fn health_reports_database_readiness(app: &TestApp) {
     assert_eq!(body["database"], "ok");
 }
 
+async fn health_reports_an_unreachable_database(app: &TestApp) {
+    app.database()
+        .clone()
+        .close()
+        .await
+        .expect("close the pool");
+    let response = app.get("/health").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], "unreachable");
+}
+
 async fn graphiql_is_served_on_get(app: &TestApp) {
     let response = app.get("/graphql").await;
     assert_eq!(response.status(), 200);
@@ -72,6 +84,7 @@ async fn demo_data_loads_once(app: &TestApp) {
 
 on_both_databases!(
     health_reports_database_readiness,
+    health_reports_an_unreachable_database,
     graphiql_is_served_on_get,
     demo_data_loads_once,
 );
