@@ -234,8 +234,8 @@ async fn graphql_endpoint(state: &AppState, req: Request) -> Response {
     tracing::info!(
         request_id = %request_id,
         method = %method,
-        operation = summary.operation.as_deref().unwrap_or("-"),
-        actor = summary.actor.as_deref().unwrap_or("-"),
+        operation = %summary.operation.as_deref().unwrap_or("-"),
+        actor = %summary.actor.as_deref().unwrap_or("-"),
         duration_ms = started.elapsed().as_millis() as u64,
         outcome = %summary.outcome,
         "graphql request"

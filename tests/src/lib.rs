@@ -36,6 +36,49 @@ pub fn test_settings() -> Settings {
     }
 }
 
+/// Everything the services logged during this test binary's run.
+static LOGS: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+
+/// Sends this process's `tracing` output (INFO and up) to a buffer tests can read.
+fn capture_logs() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+            .with_writer(move || LogSink(sink.clone()))
+            .finish();
+        // Another global subscriber may exist already; then logs are simply not captured.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    })
+    .clone()
+}
+
+/// The log lines captured so far in this test binary.
+pub fn captured_logs() -> String {
+    let buffer = capture_logs();
+    let bytes = buffer.lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -71,6 +114,7 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with `settings` (the database URL and address are the test's).
     pub async fn spawn_with(backend: Backend, settings: Settings) -> Option<TestApp> {
+        capture_logs();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {

@@ -138,6 +138,49 @@ async fn requests_carry_a_request_id(app: &TestApp) {
     assert_eq!(id.len(), 36, "a fresh UUID replaces an unusable id: {id}");
 }
 
+async fn the_request_log_names_the_request_and_never_the_credentials(app: &TestApp) {
+    let jwt = releasedesk_tests::jwt(app, json!({ "email": "test.admin@example.com" }));
+    for (token, request_id) in [
+        (app.admin_token.as_str(), "log-check-token"),
+        (jwt.as_str(), "log-check-jwt"),
+    ] {
+        let response = app
+            .http()
+            .post(format!("{}/graphql", app.base_url))
+            .bearer_auth(token)
+            .header("x-request-id", request_id)
+            .json(&json!({ "query": "query WhoAmI { me { email } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let logs = releasedesk_tests::captured_logs();
+    for request_id in ["log-check-token", "log-check-jwt"] {
+        let line = logs
+            .lines()
+            .find(|l| l.contains(request_id))
+            .unwrap_or_else(|| panic!("no log line for {request_id}"));
+        for field in [
+            "operation=WhoAmI",
+            "actor=test.admin@example.com",
+            "outcome=OK",
+            "duration_ms=",
+        ] {
+            assert!(line.contains(field), "{field} missing from {line}");
+        }
+    }
+    assert!(
+        !logs.contains(&app.admin_token),
+        "an API token reached the log"
+    );
+    assert!(!logs.contains(&jwt), "a JWT reached the log");
+    assert!(
+        !logs.contains(releasedesk_tests::JWT_SECRET),
+        "the JWT secret reached the log"
+    );
+}
+
 async fn defaults_cap_pages_and_depth(app: &TestApp) {
     let too_big = app
         .error("{ releases(first: 101) { totalCount } }", json!({}))
@@ -176,6 +219,7 @@ on_both_databases!(
     requests_carry_a_request_id,
     defaults_cap_pages_and_depth,
     unauthenticated_requests_learn_nothing,
+    the_request_log_names_the_request_and_never_the_credentials,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
