@@ -8,7 +8,7 @@ use entities::entity::Role;
 /// The authenticated caller; every executed request has one.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
     ctx.data::<Viewer>().map_err(|_| {
-        Error::new("not authenticated").extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        Error::new("not authenticated").extend_with(|_, e| e.set("code", code::UNAUTHENTICATED))
     })
 }
 

@@ -1,5 +1,6 @@
 //! Limits on what one request may ask for, each answered with a coded error.
 
+use crate::fixtures::code;
 use releasedesk::Settings;
 use releasedesk_tests::{on_both_databases, run_on_with, test_settings, Backend, TestApp};
 use serde_json::{json, Value};
@@ -12,12 +13,6 @@ fn tight() -> Settings {
         max_body_bytes: 2048,
         ..test_settings()
     }
-}
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("")
 }
 
 async fn limits_return_coded_errors(app: &TestApp) {

@@ -2,18 +2,13 @@
 //! administrator, and the audit trail of mutations.
 
 use crate::fixtures;
+use crate::fixtures::code;
 use entities::entity::{api_token, Role};
 use entities::Clock;
 use releasedesk::Settings;
 use releasedesk_tests::{jwt, on_both_databases, run_on_with, test_settings, Backend, TestApp};
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
-
-fn code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .unwrap_or("")
-}
 
 async fn api_tokens_are_shown_once_stored_hashed_and_revocable(app: &TestApp) {
     let rm = fixtures::person(app, "Rita Manager").await;
