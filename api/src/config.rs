@@ -1,5 +1,6 @@
 //! Layered configuration: defaults, then `releasedesk.toml` (or the file named by
-//! `RELEASEDESK_CONFIG`), then `DATABASE_URL`, then `RELEASEDESK_*` variables.
+//! `RELEASEDESK_CONFIG`), then `DATABASE_URL`, then `RELEASEDESK_<SECTION>__<KEY>`
+//! variables. Unknown keys and unknown values are refused at start.
 
 use figment::{
     providers::{Env, Format, Serialized, Toml},
@@ -11,113 +12,210 @@ use std::path::PathBuf;
 /// Longest clock skew accepted on JWT times, whatever is configured.
 pub const MAX_JWT_LEEWAY_SECONDS: u64 = 300;
 
-/// Everything the service reads at start-up.
-#[derive(Clone, Deserialize, Serialize)]
+/// Prefix of the variables reserved for the test harness; the service ignores them.
+const TEST_HARNESS_PREFIX: &str = "TEST_";
+
+/// Where the service runs; production hardens the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Development,
+    /// GraphiQL and introspection are off unless switched on explicitly.
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A value that must never be printed (passwords, signing keys, URLs with credentials).
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself; call only where it is used, never to log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Everything the service reads at start-up, in sections.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// `development` (the default) or `production`; production turns GraphiQL and
-    /// introspection off unless they are set explicitly.
-    pub env: String,
-    /// Database URL: `sqlite://file.db?mode=rwc` or `postgres://user@host/db`.
-    pub database_url: String,
+    /// `development` (the default) or `production`.
+    pub env: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub graphql: GraphqlSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// Apply pending migrations when `serve` starts.
-    pub migrate_on_start: bool,
     /// Serve GraphiQL on `GET /graphql`; unset follows `env`.
     pub graphiql: Option<bool>,
-    /// Answer introspection queries; unset follows `env`.
-    pub introspection: Option<bool>,
-    /// Largest number of pooled database connections.
-    pub db_max_connections: u32,
-    /// `tracing` filter, e.g. `info` or `releasedesk=debug,sqlx=warn`.
-    pub log: String,
-    /// `text` (the default) or `json`: one JSON object per log line.
-    pub log_format: String,
-    /// Deepest selection nesting a query may have.
-    pub max_depth: usize,
-    /// Highest complexity a query may have (each field 1, lists times their page size).
-    pub max_complexity: usize,
-    /// Most aliased fields in one query.
-    pub max_aliases: usize,
+    /// Comma-separated origins allowed to call the API from a browser; empty allows none.
+    pub cors_origins: String,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Accept a JSON array of operations in one request.
     pub batching: bool,
     /// Most operations in one batch, when batching is on.
     pub max_batch_size: usize,
-    /// Comma-separated origins allowed to call the API from a browser; empty allows none.
-    pub cors_origins: String,
-    /// How long nested-field loaders collect keys before querying, in milliseconds.
-    pub loader_batch_window_ms: u64,
-    /// Shared secret for HS256 JWTs.
-    pub jwt_hs256_secret: Option<String>,
-    /// Path of a JWKS file with the RS256/ES256 public keys of the identity provider.
-    pub jwt_jwks_path: Option<PathBuf>,
-    /// Required `iss` of JWTs.
-    pub jwt_issuer: Option<String>,
-    /// Required `aud` of JWTs.
-    pub jwt_audience: Option<String>,
-    /// Accepted clock skew on `exp`/`nbf`, in seconds (at most 300).
-    pub jwt_leeway_seconds: u64,
-    /// Claim holding the caller's e-mail address.
-    pub jwt_email_claim: String,
-    /// Claim holding role names, used when `jwt_grant_roles` is on.
-    pub jwt_roles_claim: String,
-    /// Let the roles claim grant roles on top of the stored ones.
-    pub jwt_grant_roles: bool,
 }
 
-impl Default for Settings {
+impl Default for ServerSettings {
     fn default() -> Self {
         Self {
-            env: "development".into(),
-            database_url: "sqlite://releasedesk.db?mode=rwc".into(),
             bind: "127.0.0.1:8000".into(),
-            migrate_on_start: true,
             graphiql: None,
-            introspection: None,
-            db_max_connections: 10,
-            log: "info".into(),
-            log_format: "text".into(),
-            max_depth: 16,
-            max_complexity: 5_000,
-            max_aliases: 30,
+            cors_origins: String::new(),
             max_body_bytes: 1024 * 1024,
             batching: false,
             max_batch_size: 10,
-            cors_origins: String::new(),
-            loader_batch_window_ms: 2,
-            jwt_hs256_secret: None,
-            jwt_jwks_path: None,
-            jwt_issuer: None,
-            jwt_audience: None,
-            jwt_leeway_seconds: 30,
-            jwt_email_claim: "email".into(),
-            jwt_roles_claim: "roles".into(),
-            jwt_grant_roles: false,
         }
     }
 }
 
-impl std::fmt::Debug for Settings {
-    /// Never prints the database URL or the JWT secret.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("env", &self.env)
-            .field("database", &database_kind(&self.database_url))
-            .field("bind", &self.bind)
-            .field("migrate_on_start", &self.migrate_on_start)
-            .field("graphiql", &self.graphiql_enabled())
-            .field("introspection", &self.introspection_enabled())
-            .field("max_depth", &self.max_depth)
-            .field("max_complexity", &self.max_complexity)
-            .field("max_aliases", &self.max_aliases)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("batching", &self.batching)
-            .field("cors_origins", &self.cors_origins)
-            .field("jwt_hs256", &self.jwt_hs256_secret.is_some())
-            .field("jwt_jwks_path", &self.jwt_jwks_path)
-            .finish_non_exhaustive()
+/// The database.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `sqlite://file.db?mode=rwc` or `postgres://user@host/db`; may hold a password.
+    pub url: Secret,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Apply pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("sqlite://releasedesk.db?mode=rwc"),
+            max_connections: 10,
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The scheme of the URL, safe to log.
+    pub fn kind(&self) -> &str {
+        database_kind(self.url.expose())
+    }
+}
+
+/// The GraphQL schema and its request limits.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphqlSettings {
+    /// Answer introspection queries; unset follows `env`.
+    pub introspection: Option<bool>,
+    /// Deepest selection nesting a query may have.
+    pub max_depth: usize,
+    /// Highest complexity a query may have (each field 1, lists times their page size).
+    pub max_complexity: usize,
+    /// Most aliased fields in one query.
+    pub max_aliases: usize,
+}
+
+impl Default for GraphqlSettings {
+    fn default() -> Self {
+        Self {
+            introspection: None,
+            max_depth: 16,
+            max_complexity: 5_000,
+            max_aliases: 30,
+        }
+    }
+}
+
+/// Authentication beyond personal API tokens.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    pub jwt: JwtSettings,
+}
+
+/// JWTs from an identity provider.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JwtSettings {
+    /// Shared secret for HS256 JWTs.
+    pub hs256_secret: Option<Secret>,
+    /// Path of a JWKS file with the RS256/ES256 public keys of the identity provider.
+    pub jwks_path: Option<PathBuf>,
+    /// Required `iss`.
+    pub issuer: Option<String>,
+    /// Required `aud`.
+    pub audience: Option<String>,
+    /// Accepted clock skew on `exp`/`nbf`, in seconds (at most 300).
+    pub leeway_seconds: u64,
+    /// Claim holding the caller's e-mail address.
+    pub email_claim: String,
+    /// Claim holding role names, used when `grant_roles` is on.
+    pub roles_claim: String,
+    /// Let the roles claim grant roles on top of the stored ones.
+    pub grant_roles: bool,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            hs256_secret: None,
+            jwks_path: None,
+            issuer: None,
+            audience: None,
+            leeway_seconds: 30,
+            email_claim: "email".into(),
+            roles_claim: "roles".into(),
+            grant_roles: false,
+        }
+    }
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info` or `releasedesk=debug,sqlx=warn`.
+    pub filter: String,
+    /// `text` (the default) or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+            format: LogFormat::Text,
+        }
     }
 }
 
@@ -139,36 +237,47 @@ impl Settings {
                 path.display()
             ))));
         }
+        Self::figment(Toml::file(file)).extract().map_err(Box::new)
+    }
+
+    /// The layers over `file`: defaults, the file, `DATABASE_URL`, `RELEASEDESK_*`.
+    fn figment(file: impl figment::Provider) -> Figment {
         Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::file(file))
-            .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Env::prefixed("RELEASEDESK_").ignore(&[
-                "CONFIG",
-                "TEST_POSTGRES_URL",
-                "REQUIRE_POSTGRES",
-            ]))
-            .extract()
-            .map_err(Box::new)
+            .merge(file)
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(
+                Env::prefixed("RELEASEDESK_")
+                    .filter(|key| {
+                        let key = key.as_str().to_ascii_uppercase();
+                        key != "CONFIG" && !key.starts_with(TEST_HARNESS_PREFIX)
+                    })
+                    .split("__"),
+            )
     }
 
     /// True in production.
     pub fn is_production(&self) -> bool {
-        self.env.eq_ignore_ascii_case("production")
+        self.env == Environment::Production
     }
 
     /// GraphiQL on or off, after applying the environment default.
     pub fn graphiql_enabled(&self) -> bool {
-        self.graphiql.unwrap_or(!self.is_production())
+        self.server.graphiql.unwrap_or(!self.is_production())
     }
 
     /// Introspection on or off, after applying the environment default.
     pub fn introspection_enabled(&self) -> bool {
-        self.introspection.unwrap_or(!self.is_production())
+        self.graphql.introspection.unwrap_or(!self.is_production())
     }
 
     /// The CORS allow-list as a list.
     pub fn cors_origin_list(&self) -> Vec<String> {
-        self.cors_origins
+        self.server
+            .cors_origins
             .split(',')
             .map(str::trim)
             .filter(|o| !o.is_empty())
@@ -178,41 +287,85 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's own error type, in tests only
 mod tests {
     use super::*;
+    use figment::providers::Toml;
+
+    fn from_toml(text: &str) -> Result<Settings, figment::Error> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+    }
 
     #[test]
     fn production_turns_off_graphiql_and_introspection_unless_set() {
         let mut settings = Settings {
-            env: "production".into(),
+            env: Environment::Production,
             ..Settings::default()
         };
         assert!(!settings.graphiql_enabled());
         assert!(!settings.introspection_enabled());
-        settings.graphiql = Some(true);
+        settings.server.graphiql = Some(true);
         assert!(settings.graphiql_enabled());
         assert!(Settings::default().introspection_enabled());
     }
 
     #[test]
+    fn unknown_environments_and_log_formats_are_refused() {
+        let prod = from_toml("env = \"prod\"").unwrap_err().to_string();
+        assert!(prod.contains("prod"), "{prod}");
+        assert!(prod.contains("production"), "{prod}");
+        let format = from_toml("[log]\nformat = \"xml\"")
+            .unwrap_err()
+            .to_string();
+        assert!(format.contains("xml"), "{format}");
+        let settings = from_toml("env = \"production\"\n[log]\nformat = \"json\"").unwrap();
+        assert_eq!(settings.env, Environment::Production);
+        assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let typo = from_toml("[server]\nbnid = \"0.0.0.0:80\"")
+            .unwrap_err()
+            .to_string();
+        assert!(typo.contains("bnid"), "{typo}");
+    }
+
+    #[test]
+    fn variables_fill_sections_and_database_url_is_honoured() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://db/one");
+            jail.set_env("RELEASEDESK_SERVER__BIND", "0.0.0.0:9000");
+            jail.set_env("RELEASEDESK_AUTH__JWT__ISSUER", "https://idp");
+            jail.set_env("RELEASEDESK_TEST_POSTGRES_URL", "ignored");
+            let settings: Settings = Settings::figment(Toml::string("")).extract()?;
+            assert_eq!(settings.server.bind, "0.0.0.0:9000");
+            assert_eq!(settings.database.url.expose(), "postgres://db/one");
+            assert_eq!(settings.auth.jwt.issuer.as_deref(), Some("https://idp"));
+            jail.set_env("RELEASEDESK_DATABASE__URL", "postgres://db/two");
+            let settings: Settings = Settings::figment(Toml::string("")).extract()?;
+            assert_eq!(settings.database.url.expose(), "postgres://db/two");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
-        let settings = Settings {
-            database_url: "postgres://user:hunter2@db/releasedesk".into(),
-            jwt_hs256_secret: Some("s3cr3t-value".into()),
-            ..Settings::default()
-        };
+        let mut settings = Settings::default();
+        settings.database.url = Secret::new("postgres://user:hunter2@db/releasedesk");
+        settings.auth.jwt.hs256_secret = Some(Secret::new("s3cr3t-value"));
         let shown = format!("{settings:?}");
         assert!(!shown.contains("hunter2"));
         assert!(!shown.contains("s3cr3t-value"));
-        assert!(shown.contains("postgres"));
+        assert_eq!(settings.database.kind(), "postgres");
     }
 
     #[test]
     fn cors_origins_split_on_commas() {
-        let settings = Settings {
-            cors_origins: " https://a.example , https://b.example,".into(),
-            ..Settings::default()
-        };
+        let mut settings = Settings::default();
+        settings.server.cors_origins = " https://a.example , https://b.example,".into();
         assert_eq!(
             settings.cors_origin_list(),
             ["https://a.example", "https://b.example"]

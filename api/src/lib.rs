@@ -1,13 +1,16 @@
-//! Releasedesk's API server: configuration, database wiring, the GraphQL schema
-//! and the HTTP routes. `main.rs` turns these into the `releasedesk` command.
+//! Releasedesk's API server: configuration, the application wiring, the GraphQL
+//! schema and the HTTP routes. `main.rs` turns these into the `releasedesk` command.
 
+pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod demo;
 pub mod graphql;
-pub mod server;
+pub mod http;
 
+pub use app::Application;
 pub use config::Settings;
-pub use server::{AppState, RunningServer};
+pub use context::AppContext;

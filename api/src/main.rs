@@ -1,76 +1,15 @@
 //! The `releasedesk` command: serve the API, migrate, print the schema, load demo data.
 
+mod cli;
+
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use cli::{AdminCommand, Cli, Command, TokenCommand};
 use entities::{access, tokens, Clock, Stamp, SystemClock};
-use releasedesk::graphql::Services;
-use releasedesk::{bootstrap, db, demo, server, AppState, Settings};
+use releasedesk::config::LogFormat;
+use releasedesk::{app, bootstrap, db, demo, Application, Settings};
 use std::sync::Arc;
-
-/// Releasedesk: release management over GraphQL.
-#[derive(Parser)]
-#[command(name = "releasedesk", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the GraphQL API (the default).
-    Serve,
-    /// Apply pending database migrations and exit.
-    Migrate,
-    /// Print the GraphQL schema (SDL) to stdout.
-    Schema,
-    /// Load a realistic demo data set with demo users and print their tokens
-    /// (once; a second run changes nothing).
-    SeedDemo,
-    /// Manage personal API tokens.
-    Token {
-        #[command(subcommand)]
-        command: TokenCommand,
-    },
-    /// Bootstrap administration.
-    Admin {
-        #[command(subcommand)]
-        command: AdminCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum TokenCommand {
-    /// Issue a token for a person and print it (it is shown only once).
-    Create {
-        /// The person's e-mail address.
-        #[arg(long)]
-        email: String,
-        /// What the token is for.
-        #[arg(long, default_value = "command line")]
-        name: String,
-        /// Expiry: a duration like `90d` or `12h`, or an RFC 3339 time.
-        #[arg(long)]
-        expires: Option<String>,
-    },
-    /// Revoke a token by id.
-    Revoke {
-        #[arg(long)]
-        id: i32,
-    },
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Create the first administrator and print a token; refused once one exists.
-    Create {
-        #[arg(long)]
-        email: String,
-        /// Name for a new person (defaults to the e-mail address).
-        #[arg(long)]
-        name: Option<String>,
-    },
-}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -91,78 +30,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load().context("reading configuration")?;
     let logs = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log));
-    if settings.log_format.eq_ignore_ascii_case("json") {
-        logs.json().flatten_event(true).init();
-    } else {
-        logs.init();
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log.filter));
+    match settings.log.format {
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+        LogFormat::Text => logs.init(),
     }
-    let db = db::connect(&settings.database_url, settings.db_max_connections)
-        .await
-        .with_context(|| {
-            format!(
-                "connecting to the {} database",
-                releasedesk::config::database_kind(&settings.database_url)
-            )
-        })?;
+    if let Command::Serve = command {
+        let application = Application::build(settings, Arc::new(SystemClock)).await?;
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        return application.stop().await;
+    }
+    let db = app::connect(&settings).await?;
+    db::migrate(&db).await.context("applying migrations")?;
     match command {
-        Command::Migrate => {
-            db::migrate(&db).await.context("applying migrations")?;
-            println!("migrations applied");
-        }
-        Command::SeedDemo => {
-            db::migrate(&db).await.context("applying migrations")?;
-            match demo::seed(&db, &SystemClock).await? {
-                demo::SeedOutcome::Loaded { releases, users } => {
-                    println!("demo data loaded: {releases} releases");
-                    println!("demo users and their API tokens (shown once):");
-                    for user in users {
-                        println!("  {:<32} {:<16} {}", user.email, user.role, user.token);
-                    }
+        Command::Migrate => println!("migrations applied"),
+        Command::SeedDemo => match demo::seed(&db, &SystemClock).await? {
+            demo::SeedOutcome::Loaded { releases, users } => {
+                println!("demo data loaded: {releases} releases");
+                println!("demo users and their API tokens (shown once):");
+                for user in users {
+                    println!("  {:<32} {:<16} {}", user.email, user.role, user.token);
                 }
-                demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
             }
-        }
-        Command::Token { command } => {
-            db::migrate(&db).await.context("applying migrations")?;
-            run_token(&db, command).await?;
-        }
+            demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
+        },
+        Command::Token { command } => run_token(&db, command).await?,
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => {
-            db::migrate(&db).await.context("applying migrations")?;
             let secret =
                 bootstrap::create_first_admin(&db, &SystemClock, &email, name.as_deref()).await?;
             println!("administrator {email} ready; API token (shown once):");
             println!("{secret}");
         }
-        Command::Serve | Command::Schema => {
-            if !access::has_administrator(&db).await? {
-                tracing::warn!(
-                    "no administrator yet: run `releasedesk admin create --email you@example.com`"
-                );
-            }
-            if settings.migrate_on_start {
-                db::migrate(&db).await.context("applying migrations")?;
-            }
-            tracing::info!(?settings, "starting");
-            let services = Services {
-                db,
-                clock: Arc::new(SystemClock),
-            };
-            let state = AppState::from_settings(services, &settings)?;
-            let running = server::start(&settings.bind, state)
-                .await
-                .with_context(|| format!("binding {}", settings.bind))?;
-            tracing::info!(
-                "listening on http://{}/graphql (GraphiQL: {})",
-                running.addr,
-                settings.graphiql_enabled()
-            );
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            running.stop().await?;
-        }
+        Command::Serve | Command::Schema => {} // answered before connecting
     }
     Ok(())
 }

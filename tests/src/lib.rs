@@ -5,8 +5,8 @@
 use chrono::{TimeZone, Utc};
 use entities::entity::Role;
 use entities::{access, people, tokens, Clock, ManualClock, Stamp};
-use releasedesk::graphql::Services;
-use releasedesk::{db, server, AppState, RunningServer, Settings};
+use releasedesk::config::Secret;
+use releasedesk::{app, db, AppContext, Application, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Set to a PostgreSQL URL (any database; tests create their own) to run every test there too.
 pub const POSTGRES_URL_VAR: &str = "RELEASEDESK_TEST_POSTGRES_URL";
 /// When set, a missing PostgreSQL URL fails the PostgreSQL tests instead of skipping them.
-pub const REQUIRE_POSTGRES_VAR: &str = "RELEASEDESK_REQUIRE_POSTGRES";
+pub const REQUIRE_POSTGRES_VAR: &str = "RELEASEDESK_TEST_REQUIRE_POSTGRES";
 
 /// HS256 secret of the test identity provider.
 pub const JWT_SECRET: &str = "releasedesk-test-secret-at-least-32-bytes-long";
@@ -27,13 +27,13 @@ pub const JWT_AUDIENCE: &str = "releasedesk-test";
 
 /// The settings every test server starts with: defaults plus a test identity provider.
 pub fn test_settings() -> Settings {
-    Settings {
-        jwt_hs256_secret: Some(JWT_SECRET.into()),
-        jwt_issuer: Some(JWT_ISSUER.into()),
-        jwt_audience: Some(JWT_AUDIENCE.into()),
-        jwt_grant_roles: true,
-        ..Settings::default()
-    }
+    let mut settings = Settings::default();
+    let jwt = &mut settings.auth.jwt;
+    jwt.hs256_secret = Some(Secret::new(JWT_SECRET));
+    jwt.issuer = Some(JWT_ISSUER.into());
+    jwt.audience = Some(JWT_AUDIENCE.into());
+    jwt.grant_roles = true;
+    settings
 }
 
 /// Everything the services logged during this test binary's run.
@@ -86,7 +86,8 @@ pub enum Backend {
     Postgres,
 }
 
-enum Cleanup {
+/// How to remove a test database.
+pub enum Cleanup {
     SqliteFile(PathBuf),
     PostgresDatabase { admin_url: String, name: String },
 }
@@ -101,7 +102,7 @@ pub struct TestApp {
     client: reqwest::Client,
     statements: Arc<AtomicUsize>,
     db: DatabaseConnection,
-    server: Option<RunningServer>,
+    application: Option<Application>,
     cleanup: Cleanup,
 }
 
@@ -112,42 +113,17 @@ impl TestApp {
         Self::spawn_with(backend, test_settings()).await
     }
 
-    /// Like [`TestApp::spawn`], with `settings` (the database URL and address are the test's).
-    pub async fn spawn_with(backend: Backend, settings: Settings) -> Option<TestApp> {
+    /// Like [`TestApp::spawn`], with `settings` (the database URL and address are
+    /// the test's). The server starts through [`Application::start`], as `main` does.
+    pub async fn spawn_with(backend: Backend, mut settings: Settings) -> Option<TestApp> {
         capture_logs();
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let (url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("releasedesk-test-{id}.db"));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    Cleanup::SqliteFile(path),
-                )
-            }
-            Backend::Postgres => {
-                let Some(admin_url) = postgres_url() else {
-                    eprintln!("skipped on PostgreSQL: {POSTGRES_URL_VAR} is not set");
-                    return None;
-                };
-                let name = format!("releasedesk_test_{id}");
-                let admin = db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {POSTGRES_URL_VAR} does not answer: {e}")
-                });
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create a test database");
-                admin.close().await.ok();
-                (
-                    with_database(&admin_url, &name),
-                    Cleanup::PostgresDatabase { admin_url, name },
-                )
-            }
-        };
-        let mut db = db::connect(&url, 5)
+        let (url, cleanup) = fresh_database(backend).await?;
+        settings.database.url = Secret::new(url);
+        settings.database.max_connections = 5;
+        settings.server.bind = "127.0.0.1:0".into();
+        let mut db = app::connect(&settings)
             .await
             .expect("connect to the test database");
-        db::migrate(&db).await.expect("migrate the test database");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         let log_sql = std::env::var_os("RELEASEDESK_TEST_LOG_SQL").is_some();
@@ -162,27 +138,22 @@ impl TestApp {
                 .single()
                 .expect("valid date"),
         ));
-        let services = Services {
-            db: db.clone(),
-            clock: clock.clone(),
-        };
+        let application = Application::start(settings, db.clone(), clock.clone())
+            .await
+            .expect("start the application");
         let admin_token =
             user_with_token(&db, clock.as_ref(), "Test Admin", &[Role::Administrator])
                 .await
                 .1;
-        let state = AppState::from_settings(services, &settings).expect("valid test settings");
-        let server = server::start("127.0.0.1:0", state)
-            .await
-            .expect("start the server");
         Some(TestApp {
-            base_url: format!("http://{}", server.addr),
+            base_url: format!("http://{}", application.addr),
             backend,
             clock,
             admin_token,
             client: reqwest::Client::new(),
             statements,
             db,
-            server: Some(server),
+            application: Some(application),
             cleanup,
         })
     }
@@ -237,6 +208,15 @@ impl TestApp {
         &self.db
     }
 
+    /// The running application's context (database, clock, settings).
+    pub fn context(&self) -> &AppContext {
+        &self
+            .application
+            .as_ref()
+            .expect("the application runs until teardown")
+            .context
+    }
+
     /// SQL statements run since the last [`TestApp::reset_statements`].
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
@@ -249,11 +229,52 @@ impl TestApp {
 
     /// Stops the server and removes the database.
     pub async fn teardown(mut self) {
-        if let Some(server) = self.server.take() {
-            server.stop().await.ok();
+        if let Some(application) = self.application.take() {
+            application.stop().await.ok();
         }
         self.db.clone().close().await.ok();
-        match &self.cleanup {
+        self.cleanup.run().await;
+    }
+}
+
+/// A new empty database on `backend` and how to remove it; `None` when PostgreSQL
+/// is not configured (and not required).
+pub async fn fresh_database(backend: Backend) -> Option<(String, Cleanup)> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("releasedesk-test-{id}.db"));
+            Some((
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Cleanup::SqliteFile(path),
+            ))
+        }
+        Backend::Postgres => {
+            let Some(admin_url) = postgres_url() else {
+                eprintln!("skipped on PostgreSQL: {POSTGRES_URL_VAR} is not set");
+                return None;
+            };
+            let name = format!("releasedesk_test_{id}");
+            let admin = db::connect(&admin_url, 1).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL at {POSTGRES_URL_VAR} does not answer: {e}")
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            Some((
+                with_database(&admin_url, &name),
+                Cleanup::PostgresDatabase { admin_url, name },
+            ))
+        }
+    }
+}
+
+impl Cleanup {
+    /// Removes the database.
+    pub async fn run(&self) {
+        match self {
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let mut file = path.clone().into_os_string();

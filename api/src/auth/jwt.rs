@@ -3,7 +3,7 @@
 //! always checked; clock skew is bounded.
 
 use super::AuthFailure;
-use crate::config::{Settings, MAX_JWT_LEEWAY_SECONDS};
+use crate::config::{JwtSettings, MAX_JWT_LEEWAY_SECONDS};
 use chrono::{DateTime, Utc};
 use entities::entity::Role;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
@@ -37,12 +37,12 @@ pub struct JwtVerifier {
 
 impl JwtVerifier {
     /// A verifier from settings; `Ok(None)` when no JWT key is configured.
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Option<Self>> {
+    pub fn from_settings(settings: &JwtSettings) -> anyhow::Result<Option<Self>> {
         let mut keys = Vec::new();
-        if let Some(secret) = &settings.jwt_hs256_secret {
+        if let Some(secret) = settings.hs256_secret.as_ref().map(|s| s.expose()) {
             anyhow::ensure!(
                 secret.len() >= 32,
-                "jwt_hs256_secret must be at least 32 bytes"
+                "auth.jwt.hs256_secret must be at least 32 bytes"
             );
             keys.push(Key {
                 kid: None,
@@ -50,7 +50,7 @@ impl JwtVerifier {
                 key: DecodingKey::from_secret(secret.as_bytes()),
             });
         }
-        if let Some(path) = &settings.jwt_jwks_path {
+        if let Some(path) = &settings.jwks_path {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("reading JWKS file {}: {e}", path.display()))?;
             let set: JwkSet = serde_json::from_str(&text)
@@ -74,22 +74,19 @@ impl JwtVerifier {
             return Ok(None);
         }
         let issuer = settings
-            .jwt_issuer
+            .issuer
             .clone()
-            .ok_or_else(|| anyhow::anyhow!("jwt_issuer is required when JWT keys are set"))?;
-        let audience = settings
-            .jwt_audience
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("jwt_audience is required when JWT keys are set"))?;
+            .ok_or_else(|| anyhow::anyhow!("auth.jwt.issuer is required when JWT keys are set"))?;
+        let audience = settings.audience.clone().ok_or_else(|| {
+            anyhow::anyhow!("auth.jwt.audience is required when JWT keys are set")
+        })?;
         Ok(Some(Self {
             keys,
             issuer,
             audience,
-            leeway: settings.jwt_leeway_seconds.min(MAX_JWT_LEEWAY_SECONDS),
-            email_claim: settings.jwt_email_claim.clone(),
-            roles_claim: settings
-                .jwt_grant_roles
-                .then(|| settings.jwt_roles_claim.clone()),
+            leeway: settings.leeway_seconds.min(MAX_JWT_LEEWAY_SECONDS),
+            email_claim: settings.email_claim.clone(),
+            roles_claim: settings.grant_roles.then(|| settings.roles_claim.clone()),
         }))
     }
 

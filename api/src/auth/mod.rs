@@ -4,7 +4,7 @@
 pub mod jwt;
 pub mod policy;
 
-use crate::graphql::Services;
+use crate::context::AppContext;
 use entities::entity::{person, Role};
 use entities::release_query::Visibility;
 use entities::tokens::{self, TokenRejection};
@@ -77,7 +77,7 @@ impl Authenticator {
     /// The viewer behind an `Authorization` header value.
     pub async fn authenticate(
         &self,
-        services: &Services,
+        services: &AppContext,
         authorization: Option<&str>,
     ) -> Result<Viewer, AuthFailure> {
         let header = authorization.ok_or(AuthFailure::Missing)?;
@@ -89,7 +89,7 @@ impl Authenticator {
     /// `{"Authorization": "Bearer …"}` (any case) or `{"token": "…"}`.
     pub async fn authenticate_connection_init(
         &self,
-        services: &Services,
+        services: &AppContext,
         payload: &Value,
     ) -> Result<Viewer, AuthFailure> {
         let object = payload.as_object().ok_or(AuthFailure::Missing)?;
@@ -106,7 +106,7 @@ impl Authenticator {
 
     async fn authenticate_token(
         &self,
-        services: &Services,
+        services: &AppContext,
         token: &str,
     ) -> Result<Viewer, AuthFailure> {
         let unavailable = |err: DomainError| {

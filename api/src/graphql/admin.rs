@@ -4,8 +4,8 @@ use super::audit;
 use super::error::{parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::people::{load_person, Person};
-use super::Services;
 use crate::auth::policy;
+use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::audit::AuditFilter;
@@ -108,7 +108,7 @@ impl AdminQuery {
     /// API tokens of one person or of everyone, newest first. Administrators only.
     async fn api_tokens(&self, ctx: &Context<'_>, person_id: Option<ID>) -> Result<Vec<ApiToken>> {
         guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let person_id = person_id
             .as_ref()
             .map(|id| parse_id(id, "personId"))
@@ -126,7 +126,7 @@ impl AdminQuery {
         before: Option<ID>,
     ) -> Result<Vec<AuditEvent>> {
         guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let filter = filter.unwrap_or_default();
         let domain = AuditFilter {
             actor_id: filter
@@ -172,7 +172,7 @@ impl AdminMutation {
         roles: Vec<Role>,
     ) -> Result<Vec<Role>> {
         let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let person_id = parse_id(&person_id, "personId")?;
         access::set_roles(
             &services.db,
@@ -191,7 +191,7 @@ impl AdminMutation {
         input: CreateApiTokenInput,
     ) -> Result<CreatedApiToken> {
         let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let person_id = parse_id(&input.person_id, "personId")?;
         let issued = tokens::issue(
             &services.db,
@@ -211,7 +211,7 @@ impl AdminMutation {
     /// Revokes a token at once; administrators revoke any, others their own.
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
         let viewer = viewer(ctx)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let token = tokens::find(&services.db, id).await.gql()?;
         if token.person_id != viewer.person.id && !viewer.has_any(policy::ADMINISTER) {

@@ -2,8 +2,8 @@
 //! its own transaction (through the [`Stamp`] built here); a refused or failed
 //! attempt is recorded by the [`AuditTrail`] extension after the fact.
 
-use super::Services;
 use crate::auth::Viewer;
+use crate::context::AppContext;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
@@ -21,7 +21,7 @@ pub struct RequestMeta {
 
 /// The stamp of a change made by the current mutation field: time, actor, and the
 /// audit event to commit with the change.
-pub fn stamp(ctx: &Context<'_>, viewer: &Viewer, services: &Services) -> Stamp {
+pub fn stamp(ctx: &Context<'_>, viewer: &Viewer, services: &AppContext) -> Stamp {
     let audit = ctx.data_opt::<RequestMeta>().map(|meta| {
         let field = ctx.field();
         Arc::new(AuditContext {
@@ -105,7 +105,7 @@ impl Extension for AuditTrailExtension {
                 _ => None,
             })
             .unwrap_or_else(|| "ERROR".to_owned());
-        if let (Ok(services), Some(meta)) = (ctx.data::<Services>(), meta) {
+        if let (Ok(services), Some(meta)) = (ctx.data::<AppContext>(), meta) {
             let viewer = ctx.data_opt::<Viewer>();
             let entry = AuditEntry {
                 occurred_at: services.clock.now(),

@@ -6,8 +6,9 @@ use super::guard;
 use super::loaders::{MilestoneActionsOf, ReleaseById};
 use super::release::ensure_visible;
 use super::release::Release;
-use super::{patch, RequestLoader, Services};
+use super::{patch, RequestLoader};
 use crate::auth::policy;
+use crate::context::AppContext;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone, MilestoneStatus};
@@ -88,7 +89,7 @@ pub struct MilestoneQuery;
 impl MilestoneQuery {
     /// One milestone; `null` with a `NOT_FOUND` error when there is none.
     async fn milestone(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Milestone>> {
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let milestone = milestones::find(&services.db, id).await.gql()?;
         ensure_visible(ctx, milestone.release_id)
@@ -135,7 +136,7 @@ impl MilestoneMutation {
         input: AddMilestoneInput,
     ) -> Result<Milestone> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let new = NewMilestone {
             release_id: parse_id(&input.release_id, "releaseId")?,
             title: input.title,
@@ -159,7 +160,7 @@ impl MilestoneMutation {
         expected_version: Option<i32>,
     ) -> Result<Milestone> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let changes = MilestoneChanges {
             title: input.title,
@@ -188,7 +189,7 @@ impl MilestoneMutation {
         action: MilestoneAction,
     ) -> Result<Milestone> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let saved = milestones::transition(
             &services.db,

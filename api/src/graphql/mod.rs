@@ -6,18 +6,19 @@ pub mod audit;
 pub mod error;
 pub mod guard;
 mod history;
+pub mod limits;
 pub mod loaders;
 mod milestone;
 mod pagination;
 mod people;
+mod prefetch;
 mod release;
 mod template;
 
+use crate::context::AppContext;
 use async_graphql::{dataloader::DataLoader, EmptySubscription, MergedObject, Schema};
 use entities::release_query::Visibility;
-use entities::Clock;
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
 
 /// Read operations.
 #[derive(MergedObject, Default)]
@@ -42,32 +43,18 @@ pub struct MutationRoot(
 /// The served schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// What resolvers need from the service: the database and the clock.
-#[derive(Clone)]
-pub struct Services {
-    pub db: DatabaseConnection,
-    pub clock: Arc<dyn Clock>,
-}
-
-/// Limits and switches of the schema.
-#[derive(Debug, Clone, Copy)]
-pub struct SchemaLimits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-    pub introspection: bool,
-}
-
 /// The per-request batch loader for nested fields.
-pub type RequestLoader = DataLoader<loaders::DbLoader>;
+pub type RequestLoader = DataLoader<loaders::DbLoader, async_graphql::dataloader::HashMapCache>;
 
-/// A loader for one request, seeing only what `visibility` allows. It collects
-/// keys for `window` before it queries, so sibling resolvers share one batch.
-pub fn request_loader(
-    db: &DatabaseConnection,
-    visibility: Option<Visibility>,
-    window: std::time::Duration,
-) -> RequestLoader {
-    DataLoader::new(loaders::DbLoader::new(db.clone(), visibility), tokio::spawn).delay(window)
+/// A loader for one request, seeing only what `visibility` allows. List resolvers
+/// feed it what they prefetched for the whole page (see `loaders::prefetch`), so a
+/// page costs a fixed number of statements; other keys are batched as they come.
+pub fn request_loader(db: &DatabaseConnection, visibility: Option<Visibility>) -> RequestLoader {
+    DataLoader::with_cache(
+        loaders::DbLoader::new(db.clone(), visibility),
+        tokio::spawn,
+        async_graphql::dataloader::HashMapCache::default(),
+    )
 }
 
 /// Reads an optional input field: `None` when omitted, `Some(None)` when `null`.
@@ -79,18 +66,20 @@ fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-/// Builds the schema around `services`.
-pub fn build_schema(services: Services, limits: SchemaLimits) -> AppSchema {
+/// Builds the schema around `context`, with the configured request limits.
+pub fn build_schema(context: AppContext) -> AppSchema {
+    let settings = &context.settings;
+    let introspection = settings.introspection_enabled();
+    let limits = limits::QueryLimits::from_settings(&settings.graphql);
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
-    .data(services)
+    .data(context)
     .extension(audit::AuditTrail)
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity);
-    if limits.introspection {
+    .extension(limits);
+    if introspection {
         builder.finish()
     } else {
         builder.disable_introspection().finish()

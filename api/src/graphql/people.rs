@@ -4,8 +4,9 @@ use super::audit;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::loaders::PersonById;
-use super::{RequestLoader, Services};
+use super::RequestLoader;
 use crate::auth::policy;
+use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{person, stakeholder, Role, StakeholderRole};
@@ -43,7 +44,7 @@ impl Person {
                 "only administrators see other people's roles",
             ));
         }
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         access::roles_of(&services.db, self.0.id).await.gql()
     }
 }
@@ -104,7 +105,7 @@ impl PeopleQuery {
         #[graphql(default = 50, validator(minimum = 0, maximum = 100))] first: i32,
     ) -> Result<Vec<Person>> {
         guard::require(ctx, policy::READ_PEOPLE)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let limit = first.clamp(0, MAX_PEOPLE) as u64;
         let rows = people::list(&services.db, search.as_deref(), limit)
             .await
@@ -151,7 +152,7 @@ impl PeopleMutation {
     /// Creates a person; a taken e-mail fails with `CONFLICT`.
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> Result<Person> {
         let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let created = people::create(
             &services.db,
             audit::stamp(ctx, viewer, services),
@@ -170,7 +171,7 @@ impl PeopleMutation {
         input: AddStakeholderInput,
     ) -> Result<Stakeholder> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let created = stakeholders::add(
             &services.db,
             audit::stamp(ctx, viewer, services),
@@ -187,7 +188,7 @@ impl PeopleMutation {
     /// Removes a stakeholder entry and returns it.
     async fn remove_stakeholder(&self, ctx: &Context<'_>, id: ID) -> Result<Stakeholder> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let removed = stakeholders::remove(&services.db, audit::stamp(ctx, viewer, services), id)
             .await

@@ -11,8 +11,10 @@ use super::loaders::{
 use super::milestone::Milestone;
 use super::pagination;
 use super::people::{Person, Stakeholder};
-use super::{patch, RequestLoader, Services};
+use super::prefetch;
+use super::{patch, RequestLoader};
 use crate::auth::policy;
+use crate::context::AppContext;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
@@ -255,7 +257,7 @@ pub struct ReleaseListTotals {
 impl ReleaseListTotals {
     /// How many releases match the filter, on all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         release_query::count(&services.db, &self.filter).await.gql()
     }
 }
@@ -281,7 +283,7 @@ impl ReleaseQuery {
         filter: Option<ReleaseFilterInput>,
         order_by: Option<ReleaseOrder>,
     ) -> Result<ReleaseConnection> {
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let mut filter = filter.unwrap_or_default().into_domain()?;
         filter.visible_to = viewer(ctx)?.visibility();
         let order = order_by.map_or_else(SortOrder::default, |o| SortOrder {
@@ -295,6 +297,12 @@ impl ReleaseQuery {
         let page = release_query::page(&services.db, &filter, order, request)
             .await
             .gql()?;
+        prefetch::releases(
+            ctx,
+            ctx.look_ahead().field("edges").field("node"),
+            &page.releases,
+        )
+        .await?;
         let mut connection = Connection::with_additional_fields(
             page.has_previous,
             page.has_next,
@@ -311,16 +319,18 @@ impl ReleaseQuery {
     /// One release; `null` with a `NOT_FOUND` error when there is none or the
     /// caller may not see it (the two are not told apart).
     async fn release(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Release>> {
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         ensure_visible(ctx, id).await?;
-        Ok(Some(Release(releases::find(&services.db, id).await.gql()?)))
+        let release = releases::find(&services.db, id).await.gql()?;
+        prefetch::releases(ctx, ctx.look_ahead(), std::slice::from_ref(&release)).await?;
+        Ok(Some(Release(release)))
     }
 }
 
 /// `NOT_FOUND` unless the caller may see release `id`.
 pub async fn ensure_visible(ctx: &Context<'_>, id: i32) -> Result<()> {
-    let services = ctx.data::<Services>()?;
+    let services = ctx.data::<AppContext>()?;
     let visibility = viewer(ctx)?.visibility();
     if release_query::is_visible(&services.db, id, visibility)
         .await
@@ -429,7 +439,7 @@ impl ReleaseMutation {
         input: CreateReleaseInput,
     ) -> Result<Release> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let template = match (input.template_id, input.use_template) {
             (Some(_), Some(false)) => {
                 return Err(validation(
@@ -471,7 +481,7 @@ impl ReleaseMutation {
         expected_version: i32,
     ) -> Result<Release> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let changes = ReleaseChanges {
             title: input.title,
             description: input.description,
@@ -507,7 +517,7 @@ impl ReleaseMutation {
     ) -> Result<Release> {
         let viewer = viewer(ctx)?;
         let only_from = policy::release_action_scope(viewer, action).map_err(guard::forbidden)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         ensure_visible(ctx, id).await?;
         let saved = releases::transition(
@@ -532,7 +542,7 @@ impl ReleaseMutation {
         lessons_learned: String,
     ) -> Result<Release> {
         let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let saved = releases::record_review(
             &services.db,

@@ -4,8 +4,9 @@ use super::audit;
 use super::error::GqlResultExt;
 use super::guard;
 use super::loaders::ItemsOf;
-use super::{RequestLoader, Services};
+use super::RequestLoader;
 use crate::auth::policy;
+use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone_template, template_item, ReleaseType};
@@ -76,7 +77,7 @@ impl TemplateQuery {
     /// Every milestone template, by name.
     async fn milestone_templates(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTemplate>> {
         guard::require(ctx, policy::READ_TEMPLATES)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let rows = templates::list(&services.db).await.gql()?;
         Ok(rows.into_iter().map(MilestoneTemplate).collect())
     }
@@ -117,7 +118,7 @@ impl TemplateMutation {
         input: CreateMilestoneTemplateInput,
     ) -> Result<MilestoneTemplate> {
         let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<Services>()?;
+        let services = ctx.data::<AppContext>()?;
         let new = NewTemplate {
             name: input.name,
             description: input.description,

@@ -1,18 +1,19 @@
 //! Limits on what one request may ask for, each answered with a coded error.
 
 use crate::fixtures::code;
+use entities::entity::Role;
+use releasedesk::config::Environment;
 use releasedesk::Settings;
 use releasedesk_tests::{on_both_databases, run_on_with, test_settings, Backend, TestApp};
 use serde_json::{json, Value};
 
 fn tight() -> Settings {
-    Settings {
-        max_depth: 5,
-        max_complexity: 60,
-        max_aliases: 3,
-        max_body_bytes: 2048,
-        ..test_settings()
-    }
+    let mut settings = test_settings();
+    settings.graphql.max_depth = 5;
+    settings.graphql.max_complexity = 60;
+    settings.graphql.max_aliases = 3;
+    settings.server.max_body_bytes = 2048;
+    settings
 }
 
 async fn limits_return_coded_errors(app: &TestApp) {
@@ -189,6 +190,32 @@ async fn defaults_cap_pages_and_depth(app: &TestApp) {
     query.push_str(" } } } }");
     let deep = app.graphql(&query, json!({})).await;
     assert_eq!(code(&deep), "LIMIT_EXCEEDED");
+    // beyond the library's own recursion limit (32) the code is the same
+    let mut deeper = String::from("{ releases { edges { node { id");
+    deeper.push_str(&" master { id".repeat(40));
+    deeper.push_str(&" }".repeat(40));
+    deeper.push_str(" } } } }");
+    let deeper = app.graphql(&deeper, json!({})).await;
+    assert_eq!(code(&deeper), "LIMIT_EXCEEDED", "{deeper}");
+}
+
+/// Each fragment spreads the one before twice: 2^40 fields if expanded. The
+/// document is measured without expanding it, so the answer is immediate.
+async fn fragment_bombs_are_refused_before_any_costly_work(app: &TestApp) {
+    let (_, stakeholder) = app.user("Plain Stakeholder", &[Role::Stakeholder]).await;
+    let mut query = String::from("query { ...F40 } fragment F0 on QueryRoot { me { id } }");
+    for level in 1..=40 {
+        let previous = level - 1;
+        query.push_str(&format!(
+            " fragment F{level} on QueryRoot {{ ...F{previous} ...F{previous} }}"
+        ));
+    }
+    let body = app
+        .as_bearer(Some(&stakeholder))
+        .graphql(&query, json!({}))
+        .await;
+    assert_eq!(code(&body), "LIMIT_EXCEEDED", "{body}");
+    assert_eq!(app.get("/health").await.status(), 200);
 }
 
 async fn unauthenticated_requests_learn_nothing(app: &TestApp) {
@@ -213,6 +240,7 @@ on_both_databases!(
     mutations_are_refused_over_get_and_queries_work,
     requests_carry_a_request_id,
     defaults_cap_pages_and_depth,
+    fragment_bombs_are_refused_before_any_costly_work,
     unauthenticated_requests_learn_nothing,
     the_request_log_names_the_request_and_never_the_credentials,
 );
@@ -251,11 +279,9 @@ async fn batches_up_to_the_limit(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_batching_on_sqlite() {
-    let settings = Settings {
-        batching: true,
-        max_batch_size: 2,
-        ..test_settings()
-    };
+    let mut settings = test_settings();
+    settings.server.batching = true;
+    settings.server.max_batch_size = 2;
     run_on_with(Backend::Sqlite, settings, |app| {
         Box::pin(batches_up_to_the_limit(app))
     })
@@ -282,7 +308,7 @@ async fn production_hides_the_schema(app: &TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_defaults_on_sqlite() {
     let settings = Settings {
-        env: "production".into(),
+        env: Environment::Production,
         ..test_settings()
     };
     run_on_with(Backend::Sqlite, settings, |app| {
@@ -323,10 +349,8 @@ async fn cors_admits_only_listed_origins(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_allow_list_on_sqlite() {
-    let settings = Settings {
-        cors_origins: "https://app.example.com".into(),
-        ..test_settings()
-    };
+    let mut settings = test_settings();
+    settings.server.cors_origins = "https://app.example.com".into();
     run_on_with(Backend::Sqlite, settings, |app| {
         Box::pin(cors_admits_only_listed_origins(app))
     })

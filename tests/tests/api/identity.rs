@@ -5,7 +5,6 @@ use crate::fixtures;
 use crate::fixtures::code;
 use entities::entity::{api_token, Role};
 use entities::Clock;
-use releasedesk::Settings;
 use releasedesk_tests::{jwt, on_both_databases, run_on_with, test_settings, Backend, TestApp};
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
@@ -253,11 +252,10 @@ async fn es256_keys_come_from_a_jwks_file(app: &TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_on_sqlite() {
-    let settings = Settings {
-        jwt_hs256_secret: None,
-        jwt_jwks_path: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/jwks.json").into()),
-        ..test_settings()
-    };
+    let mut settings = test_settings();
+    settings.auth.jwt.hs256_secret = None;
+    settings.auth.jwt.jwks_path =
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/jwks.json").into());
     run_on_with(Backend::Sqlite, settings, |app| {
         Box::pin(es256_keys_come_from_a_jwks_file(app))
     })
@@ -408,10 +406,7 @@ on_both_databases!(
 
 async fn websocket_connection_init_payloads_authenticate(app: &TestApp) {
     let (_, token) = app.user("Socket User", &[Role::ReviewBoard]).await;
-    let services = releasedesk::graphql::Services {
-        db: app.database().clone(),
-        clock: app.clock.clone(),
-    };
+    let services = app.context();
     let authenticator = releasedesk::auth::Authenticator::new(None);
     for payload in [
         json!({ "Authorization": format!("Bearer {token}") }),
@@ -419,7 +414,7 @@ async fn websocket_connection_init_payloads_authenticate(app: &TestApp) {
         json!({ "token": token }),
     ] {
         let viewer = authenticator
-            .authenticate_connection_init(&services, &payload)
+            .authenticate_connection_init(services, &payload)
             .await
             .unwrap_or_else(|e| panic!("{payload}: {e}"));
         assert_eq!(viewer.person.email, "socket.user@example.com");
@@ -427,7 +422,7 @@ async fn websocket_connection_init_payloads_authenticate(app: &TestApp) {
     }
     for payload in [json!({}), json!(null), json!({ "token": "rdk_wrong" })] {
         assert!(authenticator
-            .authenticate_connection_init(&services, &payload)
+            .authenticate_connection_init(services, &payload)
             .await
             .is_err());
     }

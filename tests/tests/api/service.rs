@@ -1,7 +1,63 @@
 //! The HTTP surface around GraphQL: health, GraphiQL, and the demo data.
 
-use releasedesk_tests::{on_both_databases, TestApp};
+use entities::SystemClock;
+use releasedesk::config::Secret;
+use releasedesk::{bootstrap, Application, Settings};
+use releasedesk_tests::{fresh_database, on_both_databases, Backend, TestApp};
 use serde_json::json;
+use std::sync::Arc;
+
+/// What `releasedesk` does on a fresh machine: default settings, an empty database,
+/// `Application::build` (as `main` calls it); then `admin create` and a first query.
+async fn an_empty_database_is_served_as_cargo_run_serves_it(backend: Backend) {
+    let Some((url, cleanup)) = fresh_database(backend).await else {
+        return;
+    };
+    let mut settings = Settings::default();
+    settings.database.url = Secret::new(url);
+    settings.server.bind = "127.0.0.1:0".into();
+    let application = Application::build(settings, Arc::new(SystemClock))
+        .await
+        .expect("the service starts on an empty database");
+    let base = format!("http://{}", application.addr);
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let graphiql = client.get(format!("{base}/graphql")).send().await.unwrap();
+    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+    let token = bootstrap::create_first_admin(
+        &application.context.db,
+        &SystemClock,
+        "first@example.com",
+        None,
+    )
+    .await
+    .expect("admin create");
+    let me: serde_json::Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": "{ me { email roles } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["data"]["me"]["email"], "first@example.com", "{me}");
+    assert_eq!(me["data"]["me"]["roles"], json!(["ADMINISTRATOR"]), "{me}");
+    application.stop().await.unwrap();
+    cleanup.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_sqlite_database_is_served_like_cargo_run() {
+    an_empty_database_is_served_as_cargo_run_serves_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_postgres_database_is_served_like_cargo_run() {
+    an_empty_database_is_served_as_cargo_run_serves_it(Backend::Postgres).await;
+}
 
 async fn health_reports_database_readiness(app: &TestApp) {
     let response = app.get("/health").await;

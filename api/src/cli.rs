@@ -1,0 +1,67 @@
+//! The command line of `releasedesk`.
+
+use clap::{Parser, Subcommand};
+
+/// Releasedesk: release management over GraphQL.
+#[derive(Parser)]
+#[command(name = "releasedesk", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+    /// Load a realistic demo data set with demo users and print their tokens
+    /// (once; a second run changes nothing).
+    SeedDemo,
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Bootstrap administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token for a person and print it (it is shown only once).
+    Create {
+        /// The person's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "command line")]
+        name: String,
+        /// Expiry: a duration like `90d` or `12h`, or an RFC 3339 time.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        #[arg(long)]
+        id: i32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Create the first administrator and print a token; refused once one exists.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Name for a new person (defaults to the e-mail address).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}

@@ -1,0 +1,238 @@
+//! The `/graphql` endpoint: method gate, GraphiQL, request decoding with the body
+//! and batch limits, authentication, then the schema. Document limits live in the
+//! schema's own extension (`graphql::limits`), so every transport gets them.
+
+use super::request_log::{RequestId, Summary};
+use super::HttpState;
+use crate::auth::{AuthFailure, Viewer};
+use crate::graphql::audit::RequestMeta;
+use crate::graphql::error::code;
+use crate::graphql::limits::{OperationLabels, Transport};
+use crate::graphql::{self};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, ServerError};
+use poem::http::{header, HeaderValue, Method, StatusCode};
+use poem::web::{Html, Json};
+use poem::{IntoResponse, Request, Response};
+use serde_json::json;
+
+/// A request that ends before the schema runs, with a GraphQL-shaped body.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let body =
+            json!({ "errors": [{ "message": self.message, "extensions": { "code": self.code } }] });
+        let mut response = Json(body).with_status(self.status).into_response();
+        if self.code == code::UNAUTHENTICATED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.code == code::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        }
+        response.extensions_mut().insert(Summary {
+            outcome: self.code.to_owned(),
+            ..Summary::default()
+        });
+        response
+    }
+}
+
+/// Serves one request to `/graphql`.
+pub async fn endpoint(state: &HttpState, req: Request) -> Response {
+    let method = req.method().clone();
+    if method != Method::GET && method != Method::POST {
+        return Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::METHOD_NOT_ALLOWED,
+            "use GET or POST",
+        )
+        .into_response();
+    }
+    if method == Method::GET && req.uri().query().is_none_or(|q| !q.contains("query=")) {
+        return if state.context.settings.graphiql_enabled() {
+            Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+        } else {
+            StatusCode::NOT_FOUND.into_response()
+        };
+    }
+    execute(state, req)
+        .await
+        .unwrap_or_else(Refusal::into_response)
+}
+
+async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
+    let server = &state.context.settings.server;
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map_or_else(String::new, |id| id.0.clone());
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let transport = if req.method() == Method::GET {
+        Transport::HttpGet
+    } else {
+        Transport::HttpPost
+    };
+    let batch = match transport {
+        Transport::HttpGet => {
+            BatchRequest::Single(get_request(req.uri().query().unwrap_or_default())?)
+        }
+        Transport::HttpPost => {
+            let body = req
+                .into_body()
+                .into_bytes_limit(server.max_body_bytes)
+                .await
+                .map_err(|_| {
+                    Refusal::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        code::LIMIT_EXCEEDED,
+                        format!("the request body exceeds {} bytes", server.max_body_bytes),
+                    )
+                })?;
+            serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
+                Refusal::new(
+                    StatusCode::BAD_REQUEST,
+                    code::VALIDATION,
+                    format!("the body is not a GraphQL request: {e}"),
+                )
+            })?
+        }
+    };
+    let is_batch = matches!(batch, BatchRequest::Batch(_));
+    let requests = match batch {
+        BatchRequest::Single(request) => vec![request],
+        BatchRequest::Batch(_) if !server.batching => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                code::VALIDATION,
+                "batched requests are disabled; send one operation per request",
+            ))
+        }
+        BatchRequest::Batch(requests) if requests.len() > server.max_batch_size => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                code::LIMIT_EXCEEDED,
+                format!(
+                    "a batch may hold at most {} operations",
+                    server.max_batch_size
+                ),
+            ))
+        }
+        BatchRequest::Batch(requests) => requests,
+    };
+    let viewer = state
+        .authenticator
+        .authenticate(&state.context, authorization.as_deref())
+        .await
+        .map_err(|failure| {
+            let status = match failure {
+                AuthFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            Refusal::new(status, code::UNAUTHENTICATED, failure.to_string())
+        })?;
+    let labels = OperationLabels::default();
+    let mut responses = Vec::with_capacity(requests.len());
+    for request in requests {
+        let request = request.data(transport).data(labels.clone());
+        responses.push(run(state, request, &viewer, &request_id).await);
+    }
+    let outcome = responses
+        .iter()
+        .flat_map(|r| r.errors.iter())
+        .find_map(error_code)
+        .unwrap_or_else(|| "OK".to_owned());
+    let status = if outcome == code::METHOD_NOT_ALLOWED {
+        StatusCode::METHOD_NOT_ALLOWED
+    } else {
+        StatusCode::OK
+    };
+    let body = match (is_batch, responses.pop()) {
+        (false, Some(response)) => BatchResponse::Single(response),
+        (_, last) => {
+            responses.extend(last);
+            BatchResponse::Batch(responses)
+        }
+    };
+    let mut response = Json(body).with_status(status).into_response();
+    response.extensions_mut().insert(Summary {
+        operation: Some(labels.joined()),
+        actor: Some(viewer.person.email.clone()),
+        outcome,
+    });
+    Ok(response)
+}
+
+/// Runs one operation for `viewer`, with the per-request loader and audit metadata.
+async fn run(
+    state: &HttpState,
+    request: async_graphql::Request,
+    viewer: &Viewer,
+    request_id: &str,
+) -> async_graphql::Response {
+    let meta = RequestMeta {
+        request_id: request_id.to_owned(),
+        variables: request.variables.clone(),
+    };
+    let request = request
+        .data(graphql::request_loader(
+            &state.context.db,
+            viewer.visibility(),
+        ))
+        .data(viewer.clone())
+        .data(meta);
+    state.schema.execute(request).await
+}
+
+fn error_code(error: &ServerError) -> Option<String> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
+}
+
+/// The parameters of a GraphQL GET request.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// Reads `query`, `operationName` and `variables` from a GET query string.
+fn get_request(query: &str) -> Result<async_graphql::Request, Refusal> {
+    let bad = |message: String| Refusal::new(StatusCode::BAD_REQUEST, code::VALIDATION, message);
+    let params: GetParams = serde_urlencoded::from_str(query)
+        .map_err(|e| bad(format!("the query string is not a GraphQL request: {e}")))?;
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        let parsed: serde_json::Value = serde_json::from_str(&variables)
+            .map_err(|e| bad(format!("variables are not JSON: {e}")))?;
+        request = request.variables(async_graphql::Variables::from_json(parsed));
+    }
+    Ok(request)
+}

@@ -1,0 +1,106 @@
+//! HTTP: the route table, starting and stopping the server. `/graphql` serves the
+//! API (POST, and GET for queries and GraphiQL), `/health` the readiness probe.
+
+mod graphql;
+mod health;
+mod request_log;
+
+use crate::auth::Authenticator;
+use crate::context::AppContext;
+use crate::graphql::AppSchema;
+use poem::http::Method;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::{CatchPanic, Cors};
+use poem::{get, Endpoint, EndpointExt, Route, Server};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How long in-flight requests may finish after a shutdown signal.
+const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(10);
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub context: AppContext,
+    pub schema: AppSchema,
+    pub authenticator: Arc<Authenticator>,
+}
+
+/// A server running in the background.
+pub struct RunningServer {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting requests and waits for in-flight ones.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Binds `bind` (port 0 picks a free port) and serves `state` until stopped.
+pub async fn start(bind: &str, state: HttpState) -> std::io::Result<RunningServer> {
+    let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .ok_or_else(|| std::io::Error::other("listener has no socket address"))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = routes(state);
+    let task = tokio::spawn(async move {
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                app,
+                async {
+                    let _ = stopped.await;
+                },
+                Some(GRACEFUL_SHUTDOWN),
+            )
+            .await
+    });
+    Ok(RunningServer { addr, stop, task })
+}
+
+/// The route table, with CORS for the configured origins.
+pub fn routes(state: HttpState) -> impl Endpoint {
+    let origins = state.context.settings.cors_origin_list();
+    let health_state = state.clone();
+    let route = Route::new()
+        .at(
+            "/graphql",
+            poem::endpoint::make(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, poem::Error>(graphql::endpoint(&state, req).await) }
+            })
+            .with(request_log::RequestLog),
+        )
+        .at(
+            "/health",
+            get(poem::endpoint::make(move |_req| {
+                let state = health_state.clone();
+                async move { Ok::<_, poem::Error>(health::check(&state.context).await) }
+            })),
+        )
+        .with(CatchPanic::new());
+    let cors = if origins.is_empty() {
+        Cors::new().allow_origins_fn(|_| false)
+    } else {
+        Cors::new()
+            .allow_origins(origins)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers(["authorization", "content-type", "x-request-id"])
+            .expose_headers(["x-request-id"])
+            .max_age(600)
+    };
+    route.with(cors)
+}

@@ -1,0 +1,83 @@
+//! One log line per GraphQL request, tagged with a request id that is echoed in
+//! the `x-request-id` response header.
+
+use poem::http::HeaderValue;
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use std::time::Instant;
+
+/// Longest request id accepted from a client's `x-request-id`.
+const MAX_REQUEST_ID: usize = 64;
+
+/// The id of the request being served; handlers read it from the request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// What the endpoint learned about a request, left in the response extensions
+/// for the log line.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub operation: Option<String>,
+    pub actor: Option<String>,
+    pub outcome: String,
+}
+
+/// The middleware; wrap the GraphQL endpoint with it.
+pub struct RequestLog;
+
+impl<E: Endpoint> Middleware<E> for RequestLog {
+    type Output = RequestLogEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        RequestLogEndpoint { inner }
+    }
+}
+
+/// [`RequestLog`] around an endpoint.
+pub struct RequestLogEndpoint<E> {
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let started = Instant::now();
+        let request_id = request_id(&req);
+        let method = req.method().clone();
+        req.extensions_mut().insert(RequestId(request_id.clone()));
+        let mut response = self.inner.call(req).await?.into_response();
+        let summary = response
+            .extensions()
+            .get::<Summary>()
+            .cloned()
+            .unwrap_or_default();
+        tracing::info!(
+            request_id = %request_id,
+            method = %method,
+            operation = %summary.operation.as_deref().unwrap_or("-"),
+            actor = %summary.actor.as_deref().unwrap_or("-"),
+            duration_ms = started.elapsed().as_millis() as u64,
+            outcome = %summary.outcome,
+            "graphql request"
+        );
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        Ok(response)
+    }
+}
+
+/// The client's `x-request-id` if it is short and plain, else a new UUID.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= MAX_REQUEST_ID
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
