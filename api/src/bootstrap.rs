@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use entities::entity::Role;
-use entities::{access, people, tokens, Clock, Stamp};
+use entities::{access, people, tokens, Clock, Stamp, Tx};
 use sea_orm::DatabaseConnection;
 
 /// Makes the person with `email` (created if missing) the first administrator and
@@ -13,21 +13,22 @@ pub async fn create_first_admin(
     email: &str,
     name: Option<&str>,
 ) -> anyhow::Result<String> {
+    let mut tx = Tx::begin(db, Stamp::system(clock.now())).await?;
     anyhow::ensure!(
-        !access::has_administrator(db).await?,
+        !access::has_administrator(tx.db()).await?,
         "an administrator already exists; ask them for a token (createApiToken)"
     );
-    let stamp = Stamp::system(clock.now());
-    let person = match access::person_by_email(db, email).await? {
+    let person = match access::person_by_email(tx.db(), email).await? {
         Some(person) => person,
-        None => people::create(db, stamp.clone(), name.unwrap_or(email), email)
+        None => people::create(&mut tx, name.unwrap_or(email), email)
             .await
             .context("creating the administrator")?,
     };
-    let mut roles = access::roles_of(db, person.id).await?;
+    let mut roles = access::roles_of(tx.db(), person.id).await?;
     roles.retain(|r| *r != Role::Stakeholder);
     roles.push(Role::Administrator);
-    access::set_roles(db, stamp.clone(), person.id, &roles).await?;
-    let issued = tokens::issue(db, stamp, person.id, "bootstrap", None).await?;
+    access::set_roles(&mut tx, person.id, &roles).await?;
+    let issued = tokens::issue(&mut tx, person.id, "bootstrap", None).await?;
+    tx.commit().await?;
     Ok(issued.secret)
 }

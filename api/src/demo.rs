@@ -6,7 +6,7 @@ use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::ReleaseAction;
 use entities::milestones::{self, NewMilestone};
 use entities::releases::{self, NewRelease, TemplateChoice};
-use entities::{access, people, stakeholders, tokens, Clock, DomainResult, Stamp};
+use entities::{access, people, stakeholders, tokens, workflow, Clock, DomainResult, Stamp, Tx};
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -43,7 +43,8 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     if present > 0 {
         return Ok(SeedOutcome::AlreadyPresent);
     }
-    let stamp = || Stamp::system(clock.now());
+    // one unit of work: the demo loads completely or not at all
+    let mut tx = Tx::begin(db, Stamp::system(clock.now())).await?;
     let mut people_by_role = Vec::new();
     let mut users = Vec::new();
     for (name, email, role) in [
@@ -71,12 +72,12 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
             Some(Role::Administrator),
         ),
     ] {
-        let person = people::create(db, stamp(), name, email).await?;
+        let person = people::create(&mut tx, name, email).await?;
         if let Some(role) = role {
             if role != Role::Stakeholder {
-                access::set_roles(db, stamp(), person.id, &[role]).await?;
+                access::set_roles(&mut tx, person.id, &[role]).await?;
             }
-            let issued = tokens::issue(db, stamp(), person.id, "demo", None).await?;
+            let issued = tokens::issue(&mut tx, person.id, "demo", None).await?;
             users.push(DemoUser {
                 email: person.email.clone(),
                 role: role.to_value(),
@@ -111,8 +112,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
 
     // A Windows rollout as a master with one phase per site.
     let master = releases::create(
-        db,
-        stamp(),
+        &mut tx,
         NewRelease {
             description: "Upgrade every workstation to Windows 11, one site at a time.".into(),
             ..release(
@@ -131,8 +131,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     let mut phases = Vec::new();
     for (i, site) in ["Berlin", "Lisbon", "Toronto"].iter().enumerate() {
         let phase = releases::create(
-            db,
-            stamp(),
+            &mut tx,
             NewRelease {
                 template: TemplateChoice::None,
                 ..release(
@@ -149,8 +148,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         .await?;
         for title in ["Pilot group", "BIOS settings and imaging", "All desks"] {
             milestones::add(
-                db,
-                stamp(),
+                &mut tx,
                 NewMilestone {
                     release_id: phase.id,
                     title: title.into(),
@@ -170,32 +168,15 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         ReleaseAction::Approve,
         ReleaseAction::Start,
     ] {
-        releases::transition(db, stamp(), master.id, action, None, &[]).await?;
-        releases::transition(db, stamp(), phases[0], action, None, &[]).await?;
+        workflow::transition_release(&mut tx, master.id, action, None).await?;
+        workflow::transition_release(&mut tx, phases[0], action, None).await?;
     }
-    stakeholders::add(
-        db,
-        stamp(),
-        master.id,
-        bora,
-        StakeholderRole::Approver,
-        true,
-    )
-    .await?;
-    stakeholders::add(
-        db,
-        stamp(),
-        master.id,
-        sam,
-        StakeholderRole::Stakeholder,
-        false,
-    )
-    .await?;
+    stakeholders::add(&mut tx, master.id, bora, StakeholderRole::Approver, true).await?;
+    stakeholders::add(&mut tx, master.id, sam, StakeholderRole::Stakeholder, false).await?;
 
     // A major mail migration, under way: planning approved, build running.
     let mail = releases::create(
-        db,
-        stamp(),
+        &mut tx,
         NewRelease {
             description: "Move every mailbox from Exchange 2019 to Exchange Online.".into(),
             ..release(
@@ -211,37 +192,28 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     )
     .await?;
     count += 1;
-    stakeholders::add(db, stamp(), mail.id, chen, StakeholderRole::Requester, true).await?;
-    stakeholders::add(
-        db,
-        stamp(),
-        mail.id,
-        ivan,
-        StakeholderRole::Implementer,
-        true,
-    )
-    .await?;
-    stakeholders::add(db, stamp(), mail.id, tess, StakeholderRole::Tester, true).await?;
+    stakeholders::add(&mut tx, mail.id, chen, StakeholderRole::Requester, true).await?;
+    stakeholders::add(&mut tx, mail.id, ivan, StakeholderRole::Implementer, true).await?;
+    stakeholders::add(&mut tx, mail.id, tess, StakeholderRole::Tester, true).await?;
     for action in [
         ReleaseAction::Submit,
         ReleaseAction::Approve,
         ReleaseAction::Start,
     ] {
-        releases::transition(db, stamp(), mail.id, action, None, &[]).await?;
+        workflow::transition_release(&mut tx, mail.id, action, None).await?;
     }
-    let plan = milestones::for_releases(db, &[mail.id])
+    let plan = milestones::for_releases(tx.db(), &[mail.id])
         .await?
         .remove(&mail.id)
         .and_then(|m| m.into_iter().next());
     if let Some(plan) = plan {
-        milestones::transition(db, stamp(), plan.id, MilestoneAction::Complete).await?;
-        milestones::transition(db, stamp(), plan.id, MilestoneAction::Approve).await?;
+        workflow::transition_milestone(&mut tx, plan.id, MilestoneAction::Complete).await?;
+        workflow::transition_milestone(&mut tx, plan.id, MilestoneAction::Approve).await?;
     }
 
     // A minor release still being planned, with hand-made milestones.
     let minor = releases::create(
-        db,
-        stamp(),
+        &mut tx,
         release(
             "Mail gateway TLS policy update",
             ReleaseType::Minor,
@@ -256,8 +228,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     count += 1;
     for title in ["Stage policy", "Switch enforcement on"] {
         milestones::add(
-            db,
-            stamp(),
+            &mut tx,
             NewMilestone {
                 release_id: minor.id,
                 title: title.into(),
@@ -269,12 +240,11 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         )
         .await?;
     }
-    releases::transition(db, stamp(), minor.id, ReleaseAction::Submit, None, &[]).await?;
+    workflow::transition_release(&mut tx, minor.id, ReleaseAction::Submit, None).await?;
 
     // An emergency fix, done and reviewed.
     let emergency = releases::create(
-        db,
-        stamp(),
+        &mut tx,
         release(
             "VPN appliance hotfix",
             ReleaseType::Emergency,
@@ -293,22 +263,20 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         ReleaseAction::Start,
         ReleaseAction::Complete,
     ] {
-        releases::transition(db, stamp(), emergency.id, action, None, &[]).await?;
+        workflow::transition_release(&mut tx, emergency.id, action, None).await?;
     }
     releases::record_review(
-        db,
-        stamp(),
+        &mut tx,
         emergency.id,
         ReviewOutcome::Successful,
         "Patched within the window; keep a pre-approved emergency change for this vendor.".into(),
     )
     .await?;
-    releases::transition(db, stamp(), emergency.id, ReleaseAction::Close, None, &[]).await?;
+    workflow::transition_release(&mut tx, emergency.id, ReleaseAction::Close, None).await?;
 
     // A cancelled one, to show the reason and the cascade.
     let cancelled = releases::create(
-        db,
-        stamp(),
+        &mut tx,
         release(
             "Legacy intranet retirement",
             ReleaseType::Major,
@@ -321,15 +289,14 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     )
     .await?;
     count += 1;
-    releases::transition(
-        db,
-        stamp(),
+    workflow::transition_release(
+        &mut tx,
         cancelled.id,
         ReleaseAction::Cancel,
         Some("Superseded by the new portal project".into()),
-        &[],
     )
     .await?;
+    tx.commit().await?;
 
     Ok(SeedOutcome::Loaded {
         releases: count,

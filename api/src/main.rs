@@ -81,13 +81,18 @@ async fn run_token(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> a
                 .await?
                 .with_context(|| format!("no person with e-mail {email}"))?;
             let expires_at = expires.map(|e| parse_expiry(&e, now)).transpose()?;
-            let issued =
-                tokens::issue(db, Stamp::system(now), person.id, &name, expires_at).await?;
+            let issued = entities::write(db, Stamp::system(now), async |tx| {
+                tokens::issue(tx, person.id, &name, expires_at).await
+            })
+            .await?;
             println!("token {} for {}:", issued.token.id, person.email);
             println!("{}", issued.secret);
         }
         TokenCommand::Revoke { id } => {
-            let revoked = tokens::revoke(db, Stamp::system(now), id).await?;
+            let revoked = entities::write(db, Stamp::system(now), async |tx| {
+                tokens::revoke(tx, id).await
+            })
+            .await?;
             println!("token {} revoked", revoked.id);
         }
     }

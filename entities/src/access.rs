@@ -1,7 +1,9 @@
 //! Who holds which role.
 
 use crate::entity::{person, person_role, Role};
-use crate::{DomainError, DomainResult, Stamp};
+use crate::kit::group_by;
+use crate::policy::Capability;
+use crate::{DomainError, DomainResult, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
@@ -23,28 +25,23 @@ pub async fn roles_for<C: ConnectionTrait>(
         .order_by_asc(person_role::Column::Id)
         .all(db)
         .await?;
-    let mut grouped: HashMap<i32, Vec<Role>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.person_id).or_default().push(row.role);
-    }
-    Ok(grouped)
+    Ok(group_by(rows, |row| row.person_id)
+        .into_iter()
+        .map(|(person, rows)| (person, rows.into_iter().map(|r| r.role).collect()))
+        .collect())
 }
 
 /// Replaces the roles of a person with `roles` (duplicates ignored).
-pub async fn set_roles(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    person_id: i32,
-    roles: &[Role],
-) -> DomainResult<Vec<Role>> {
-    let txn = crate::begin_write(db).await?;
+pub async fn set_roles(tx: &mut Tx, person_id: i32, roles: &[Role]) -> DomainResult<Vec<Role>> {
+    tx.stamp().actor.require(Capability::Administer)?;
+    let txn = tx.db();
     person::Entity::find_by_id(person_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| DomainError::not_found("person", person_id))?;
     person_role::Entity::delete_many()
         .filter(person_role::Column::PersonId.eq(person_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let mut kept: Vec<Role> = Vec::new();
     for role in roles {
@@ -56,13 +53,11 @@ pub async fn set_roles(
         let rows = kept.iter().map(|role| person_role::ActiveModel {
             person_id: Set(person_id),
             role: Set(*role),
-            granted_at: Set(stamp.at),
+            granted_at: Set(tx.now()),
             ..Default::default()
         });
-        person_role::Entity::insert_many(rows).exec(&txn).await?;
+        person_role::Entity::insert_many(rows).exec(txn).await?;
     }
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
     Ok(if kept.is_empty() {
         vec![Role::Stakeholder]
     } else {

@@ -25,7 +25,7 @@ pub async fn record_success<C: ConnectionTrait>(db: &C, stamp: &Stamp) -> Domain
         db,
         AuditEntry {
             occurred_at: stamp.at,
-            actor_id: stamp.actor_id,
+            actor_id: stamp.actor.person_id(),
             token_id: context.token_id,
             request_id: context.request_id.clone(),
             operation: context.operation.clone(),

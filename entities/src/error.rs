@@ -33,7 +33,60 @@ pub enum DomainError {
     Database(DbErr),
 }
 
+/// The machine-readable codes of domain errors; the API sends them as
+/// `extensions.code` and adds only its transport codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    NotFound,
+    Validation,
+    InvalidTransition,
+    Forbidden,
+    Conflict,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Validation => "VALIDATION",
+            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
 impl DomainError {
+    /// The code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DomainError::NotFound { .. } => ErrorCode::NotFound,
+            DomainError::Validation { .. } => ErrorCode::Validation,
+            DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            DomainError::Forbidden(_) => ErrorCode::Forbidden,
+            DomainError::Conflict(_) => ErrorCode::Conflict,
+            DomainError::Database(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// An `InvalidTransition` refused by a state machine, with the actions that would work.
+    pub fn invalid_transition<'a>(
+        from: &str,
+        action: &str,
+        allowed: impl IntoIterator<Item = &'a str>,
+        refusal: crate::lifecycle::Refusal,
+    ) -> Self {
+        Self::InvalidTransition {
+            from: from.to_owned(),
+            action: action.to_owned(),
+            allowed: allowed.into_iter().map(str::to_owned).collect(),
+            message: refusal.0,
+        }
+    }
+
     /// A `NotFound` for `entity` with the given id.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         Self::NotFound {

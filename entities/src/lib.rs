@@ -9,32 +9,25 @@ pub mod clock;
 pub mod entity;
 pub mod error;
 pub mod history;
+pub mod kit;
 pub mod lifecycle;
 pub mod milestones;
 pub mod people;
+pub mod policy;
 pub mod release_query;
 pub mod releases;
 pub mod stakeholders;
 pub mod templates;
 pub mod tokens;
+pub mod unit_of_work;
 mod validate;
+pub mod windows;
+pub mod workflow;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, DomainResult};
-
-/// Starts a write transaction. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue behind the busy timeout
-/// instead of failing when they first write; PostgreSQL ignores the mode.
-pub(crate) async fn begin_write(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
+pub use policy::Actor;
+pub use unit_of_work::{write, Event, Subject, Tx};
 
 /// Who made a change and when: stamped on every row and history event a change
 /// writes, and, for API calls, the audit event written in the same transaction.
@@ -42,18 +35,18 @@ pub(crate) async fn begin_write(
 pub struct Stamp {
     /// The moment of the change, in UTC.
     pub at: chrono::DateTime<chrono::Utc>,
-    /// The person acting, when known.
-    pub actor_id: Option<i32>,
+    /// Who acts; the policy decides what they may do.
+    pub actor: Actor,
     /// The audit record to commit with the change; `None` outside the API.
     pub audit: Option<std::sync::Arc<audit::AuditContext>>,
 }
 
 impl Stamp {
-    /// A change by nobody in particular (demo data, command line, tests).
+    /// A change by the service itself (demo data, command line, jobs, tests).
     pub fn system(at: chrono::DateTime<chrono::Utc>) -> Self {
         Self {
             at,
-            actor_id: None,
+            actor: Actor::System,
             audit: None,
         }
     }

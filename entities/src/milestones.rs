@@ -1,16 +1,18 @@
-//! Adding, editing and moving milestones, and keeping them in sequence.
+//! Adding, editing and moving milestones, and keeping them in sequence. The
+//! cascades (next milestone, release to REVIEW) are [`crate::workflow`]'s.
 
 use crate::entity::{milestone, release, template_item, EventKind, MilestoneStatus, ReleaseStatus};
-use crate::history::{self, Event};
+use crate::kit::{group_by, save};
 use crate::lifecycle::milestone::{self as lifecycle, MilestoneAction, MilestoneFacts};
-use crate::lifecycle::release::{status_name as release_status_name, ReleaseAction};
-use crate::{releases, validate, DomainError, DomainResult, Stamp};
+use crate::lifecycle::release::status_name as release_status_name;
+use crate::policy::Capability;
+use crate::{releases, validate, windows, DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    DatabaseTransaction, QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -54,25 +56,27 @@ pub async fn for_releases<C: ConnectionTrait>(
         .order_by_asc(milestone::Column::Sequence)
         .all(db)
         .await?;
-    let mut grouped: HashMap<i32, Vec<milestone::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.release_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by(rows, |row| row.release_id))
+}
+
+/// Loads a milestone of a release the actor of `tx` may see, or answers `NotFound`.
+pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<milestone::Model> {
+    let milestone = find(tx.db(), id).await?;
+    releases::find_visible(tx, milestone.release_id)
+        .await
+        .map_err(|_| DomainError::not_found("milestone", id))?;
+    Ok(milestone)
 }
 
 /// Appends a milestone to a release that is still being planned or run. In an
 /// ACTIVE release with no open milestone it starts at once.
-pub async fn add(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    new: NewMilestone,
-) -> DomainResult<milestone::Model> {
+pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
     let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
-    validate::window(new.planned_start, new.planned_end, "plannedEnd")?;
-    let txn = crate::begin_write(db).await?;
-    let release = releases::find(&txn, new.release_id).await?;
+    windows::ordered((new.planned_start, new.planned_end), "plannedEnd")?;
+    let release = releases::find_visible(tx, new.release_id).await?;
+    let txn = tx.db();
     if !release.status.is_open() || release.status == ReleaseStatus::Review {
         return Err(DomainError::validation(
             "releaseId",
@@ -82,21 +86,17 @@ pub async fn add(
             ),
         ));
     }
-    validate::inside(
-        (new.planned_start, new.planned_end),
-        (release.planned_start, release.planned_end),
-        "a milestone",
-    )?;
+    windows::check_milestone(&release, (new.planned_start, new.planned_end))?;
     let last_sequence: Option<i32> = milestone::Entity::find()
         .select_only()
         .column_as(milestone::Column::Sequence.max(), "s")
         .filter(milestone::Column::ReleaseId.eq(release.id))
         .into_tuple::<Option<i32>>()
-        .one(&txn)
+        .one(txn)
         .await?
         .flatten();
     let starts_now =
-        release.status == ReleaseStatus::Active && count_open(&txn, release.id).await? == 0;
+        release.status == ReleaseStatus::Active && count_open(txn, release.id).await? == 0;
     let created = milestone::ActiveModel {
         release_id: Set(release.id),
         sequence: Set(last_sequence.unwrap_or(0) + 1),
@@ -110,45 +110,36 @@ pub async fn add(
         requires_approval: Set(new.requires_approval),
         planned_start: Set(new.planned_start),
         planned_end: Set(new.planned_end),
-        actual_start: Set(starts_now.then_some(stamp.at)),
+        actual_start: Set(starts_now.then_some(tx.now())),
         actual_end: Set(None),
-        created_at: Set(stamp.at),
-        updated_at: Set(stamp.at),
+        created_at: Set(tx.now()),
+        updated_at: Set(tx.now()),
         version: Set(1),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    history::record(
-        &txn,
-        &stamp,
-        release.id,
-        vec![
+    tx.record(
+        Subject::Release(release.id),
+        [
             Event::change(EventKind::MilestoneAdded, "title", None, Some(title))
                 .on_milestone(created.id),
         ],
-    )
-    .await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    );
     Ok(created)
 }
 
 /// Edits an open milestone; with `expected_version` the edit fails if it changed meanwhile.
 pub async fn update(
-    db: &DatabaseConnection,
-    stamp: Stamp,
+    tx: &mut Tx,
     id: i32,
     changes: MilestoneChanges,
     expected_version: Option<i32>,
 ) -> DomainResult<milestone::Model> {
-    let txn = crate::begin_write(db).await?;
-    let before = find(&txn, id).await?;
-    if let Some(expected) = expected_version.filter(|v| *v != before.version) {
-        return Err(DomainError::Conflict(format!(
-            "milestone {id} is at version {}, not {expected}; reload it and try again",
-            before.version
-        )));
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let before = find_visible(tx, id).await?;
+    if let Some(expected) = expected_version {
+        crate::kit::check_version(&before, expected)?;
     }
     if !before.status.is_open() {
         return Err(DomainError::validation(
@@ -202,13 +193,8 @@ pub async fn update(
     let start = changes.planned_start.unwrap_or(before.planned_start);
     let end = changes.planned_end.unwrap_or(before.planned_end);
     if (start, end) != (before.planned_start, before.planned_end) {
-        validate::window(start, end, "plannedEnd")?;
-        let release = releases::find(&txn, before.release_id).await?;
-        validate::inside(
-            (start, end),
-            (release.planned_start, release.planned_end),
-            "a milestone",
-        )?;
+        let release = releases::find(tx.db(), before.release_id).await?;
+        windows::check_milestone(&release, (start, end))?;
         for (field, old, new) in [
             ("plannedStart", before.planned_start, start),
             ("plannedEnd", before.planned_end, end),
@@ -229,33 +215,26 @@ pub async fn update(
         row.planned_end = Set(end);
     }
     if events.is_empty() {
-        crate::audit::record_success(&txn, &stamp).await?;
-        txn.commit().await?;
         return Ok(before);
     }
-    let saved = save(&txn, &stamp, &before, row).await?;
-    history::record(&txn, &stamp, before.release_id, events).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(Subject::Release(before.release_id), events);
     Ok(saved)
 }
 
-/// Applies a lifecycle action to a milestone; finishing one starts the next,
-/// and finishing the last moves an ACTIVE release to REVIEW.
-pub async fn transition(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    id: i32,
+/// Moves milestone `before` of `release` by `action` and records it; what follows
+/// (the next milestone, the release to REVIEW) is [`crate::workflow`]'s to run.
+pub(crate) async fn apply(
+    tx: &mut Tx,
+    release: &release::Model,
+    before: milestone::Model,
     action: MilestoneAction,
 ) -> DomainResult<milestone::Model> {
-    let txn = crate::begin_write(db).await?;
-    let before = find(&txn, id).await?;
-    let release = releases::find(&txn, before.release_id).await?;
     let earlier_open = milestone::Entity::find()
         .filter(milestone::Column::ReleaseId.eq(release.id))
         .filter(milestone::Column::Sequence.lt(before.sequence))
         .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
-        .count(&txn)
+        .count(tx.db())
         .await?;
     let facts = MilestoneFacts {
         release_status: release.status,
@@ -263,33 +242,27 @@ pub async fn transition(
         is_next_in_sequence: earlier_open == 0,
     };
     let to = lifecycle::next_status(before.status, action, &facts).map_err(|refusal| {
-        DomainError::InvalidTransition {
-            from: lifecycle::status_name(before.status).to_owned(),
-            action: action.name().to_owned(),
-            allowed: lifecycle::available_actions(before.status, &facts)
+        DomainError::invalid_transition(
+            lifecycle::status_name(before.status),
+            action.name(),
+            lifecycle::available_actions(before.status, &facts)
                 .into_iter()
-                .map(|a| a.name().to_owned())
-                .collect(),
-            message: refusal.0,
-        }
+                .map(MilestoneAction::name),
+            refusal,
+        )
     })?;
     let mut row = milestone::ActiveModel {
         status: Set(to),
         ..Default::default()
     };
     if to == MilestoneStatus::Active && before.actual_start.is_none() {
-        row.actual_start = Set(Some(stamp.at));
+        row.actual_start = Set(Some(tx.now()));
     }
     if !to.is_open() {
-        row.actual_end = Set(Some(stamp.at));
+        row.actual_end = Set(Some(tx.now()));
     }
-    let saved = save(&txn, &stamp, &before, row).await?;
-    history::record(&txn, &stamp, release.id, vec![status_event(&before, to)]).await?;
-    if !to.is_open() && release.status == ReleaseStatus::Active {
-        advance(&txn, &stamp, release).await?;
-    }
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(Subject::Release(release.id), [status_event(&before, to)]);
     Ok(saved)
 }
 
@@ -341,8 +314,7 @@ pub async fn available_actions<C: ConnectionTrait>(
 
 /// Creates the milestones of a template for a new release.
 pub(crate) async fn insert_from_template(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
+    tx: &Tx,
     release_id: i32,
     items: &[template_item::Model],
 ) -> DomainResult<Vec<milestone::Model>> {
@@ -359,22 +331,22 @@ pub(crate) async fn insert_from_template(
             planned_end: Set(None),
             actual_start: Set(None),
             actual_end: Set(None),
-            created_at: Set(stamp.at),
-            updated_at: Set(stamp.at),
+            created_at: Set(tx.now()),
+            updated_at: Set(tx.now()),
             version: Set(1),
             ..Default::default()
         };
-        created.push(row.insert(txn).await?);
+        created.push(row.insert(tx.db()).await?);
     }
     Ok(created)
 }
 
 /// Starts the first PLANNED milestone of a release unless one is already running.
 pub(crate) async fn activate_next(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
+    tx: &mut Tx,
     release_id: i32,
 ) -> DomainResult<Option<milestone::Model>> {
+    let txn = tx.db();
     let running = milestone::Entity::find()
         .filter(milestone::Column::ReleaseId.eq(release_id))
         .filter(
@@ -397,28 +369,20 @@ pub(crate) async fn activate_next(
     };
     let row = milestone::ActiveModel {
         status: Set(MilestoneStatus::Active),
-        actual_start: Set(Some(stamp.at)),
+        actual_start: Set(Some(tx.now())),
         ..Default::default()
     };
-    let saved = save(txn, stamp, &next, row).await?;
-    history::record(
-        txn,
-        stamp,
-        release_id,
-        vec![
-            status_event(&next, MilestoneStatus::Active).with_note(Some("next in sequence".into()))
-        ],
-    )
-    .await?;
+    let saved = save(txn, tx.now(), &next, row).await?;
+    tx.record(
+        Subject::Release(release_id),
+        [status_event(&next, MilestoneStatus::Active).with_note(Some("next in sequence".into()))],
+    );
     Ok(Some(saved))
 }
 
 /// Cancels every open milestone of a cancelled release in one statement.
-pub(crate) async fn cancel_open(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
-    release_id: i32,
-) -> DomainResult<()> {
+pub(crate) async fn cancel_open(tx: &mut Tx, release_id: i32) -> DomainResult<()> {
+    let (txn, at) = (tx.db(), tx.now());
     let open = milestone::Entity::find()
         .filter(milestone::Column::ReleaseId.eq(release_id))
         .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
@@ -432,8 +396,8 @@ pub(crate) async fn cancel_open(
             milestone::Column::Status,
             Expr::value(MilestoneStatus::Cancelled),
         )
-        .col_expr(milestone::Column::ActualEnd, Expr::value(Some(stamp.at)))
-        .col_expr(milestone::Column::UpdatedAt, Expr::value(stamp.at))
+        .col_expr(milestone::Column::ActualEnd, Expr::value(Some(at)))
+        .col_expr(milestone::Column::UpdatedAt, Expr::value(at))
         .col_expr(
             milestone::Column::Version,
             Expr::col(milestone::Column::Version).add(1),
@@ -441,38 +405,15 @@ pub(crate) async fn cancel_open(
         .filter(milestone::Column::Id.is_in(open.iter().map(|m| m.id)))
         .exec(txn)
         .await?;
-    let events = open
-        .iter()
-        .map(|m| {
-            status_event(m, MilestoneStatus::Cancelled).with_note(Some("release cancelled".into()))
-        })
-        .collect();
-    history::record(txn, stamp, release_id, events).await
-}
-
-/// After a milestone finished: start the next one, or move the release to REVIEW.
-async fn advance(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
-    release: release::Model,
-) -> DomainResult<()> {
-    if activate_next(txn, stamp, release.id).await?.is_some() {
-        return Ok(());
-    }
-    if count_open(txn, release.id).await? == 0 {
-        releases::apply(
-            txn,
-            stamp,
-            release,
-            ReleaseAction::Complete,
-            Some("the last milestone finished".into()),
-        )
-        .await?;
-    }
+    let events = open.iter().map(|m| {
+        status_event(m, MilestoneStatus::Cancelled).with_note(Some("release cancelled".into()))
+    });
+    tx.record(Subject::Release(release_id), events.collect::<Vec<_>>());
     Ok(())
 }
 
-async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> DomainResult<u64> {
+/// Milestones of a release still PLANNED, ACTIVE or PENDING_APPROVAL.
+pub(crate) async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> DomainResult<u64> {
     Ok(milestone::Entity::find()
         .filter(milestone::Column::ReleaseId.eq(release_id))
         .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
@@ -488,28 +429,4 @@ fn status_event(before: &milestone::Model, to: MilestoneStatus) -> Event {
         Some(lifecycle::status_name(to).to_owned()),
     )
     .on_milestone(before.id)
-}
-
-/// Writes `row` over `before` unless the milestone changed meanwhile; bumps the version.
-async fn save(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
-    before: &milestone::Model,
-    mut row: milestone::ActiveModel,
-) -> DomainResult<milestone::Model> {
-    row.version = Set(before.version + 1);
-    row.updated_at = Set(stamp.at);
-    let result = milestone::Entity::update_many()
-        .set(row)
-        .filter(milestone::Column::Id.eq(before.id))
-        .filter(milestone::Column::Version.eq(before.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(DomainError::Conflict(format!(
-            "milestone {} was changed by someone else; reload it and try again",
-            before.id
-        )));
-    }
-    find(txn, before.id).await
 }

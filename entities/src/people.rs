@@ -1,7 +1,8 @@
 //! People who own, approve or follow releases.
 
 use crate::entity::person;
-use crate::{validate, DomainError, DomainResult, Stamp};
+use crate::policy::Capability;
+use crate::{validate, DomainError, DomainResult, Tx};
 use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Func, LikeExpr},
@@ -11,18 +12,14 @@ use sea_orm::{
 use std::collections::HashMap;
 
 /// Creates a person; the e-mail address is unique (case-insensitive).
-pub async fn create(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    name: &str,
-    email: &str,
-) -> DomainResult<person::Model> {
+pub async fn create(tx: &mut Tx, name: &str, email: &str) -> DomainResult<person::Model> {
+    tx.stamp().actor.require(Capability::Administer)?;
     let name = validate::required_text("name", name, validate::MAX_TITLE)?;
     let email = validate::email(email)?;
-    let txn = crate::begin_write(db).await?;
+    let txn = tx.db();
     let taken = person::Entity::find()
         .filter(person::Column::Email.eq(email.clone()))
-        .count(&txn)
+        .count(txn)
         .await?;
     if taken > 0 {
         return Err(DomainError::Conflict(format!(
@@ -32,13 +29,11 @@ pub async fn create(
     let created = person::ActiveModel {
         name: Set(name),
         email: Set(email),
-        created_at: Set(stamp.at),
+        created_at: Set(tx.now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
     Ok(created)
 }
 

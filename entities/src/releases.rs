@@ -1,15 +1,18 @@
-//! Creating, editing and moving releases. Every operation is one transaction
-//! that also writes its history events.
+//! Creating, editing and moving releases. Operations run inside a unit of work
+//! ([`Tx`]) and record their history there; cascades to milestones and phases
+//! are declared in [`crate::workflow`].
 
 use crate::entity::{
     milestone, person, release, stakeholder, EventKind, MilestoneStatus, ReleaseScope,
     ReleaseStatus, ReleaseType, ReviewOutcome, StakeholderRole,
 };
-use crate::history::{self, Event};
+use crate::kit::{check_version, save};
 use crate::lifecycle::release::{self as lifecycle, ReleaseAction, ReleaseFacts};
-use crate::{milestones, templates, validate, DomainError, DomainResult, Stamp};
+use crate::policy::Capability;
+use crate::{milestones, templates, validate, windows};
+use crate::{DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QuerySelect};
+use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
 use std::collections::HashMap;
 
 /// Which milestone template a new release starts from.
@@ -56,19 +59,29 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<release::
         .ok_or_else(|| DomainError::not_found("release", id))
 }
 
+/// Loads a release the actor of `tx` may see, or answers `NotFound` (a release
+/// that exists but is hidden is not told apart from a missing one).
+pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<release::Model> {
+    let mut query = release::Entity::find_by_id(id);
+    if let Some(visibility) = tx.stamp().actor.visibility() {
+        query = query.filter(visibility.condition());
+    }
+    query
+        .one(tx.db())
+        .await?
+        .ok_or_else(|| DomainError::not_found("release", id))
+}
+
 /// Creates a release with its owner as stakeholder and, where the type asks for it,
 /// milestones from a template.
-pub async fn create(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    new: NewRelease,
-) -> DomainResult<release::Model> {
+pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
     let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
-    validate::window(new.planned_start, new.planned_end, "plannedEnd")?;
-
-    let txn = crate::begin_write(db).await?;
-    require_person(&txn, new.owner_id, "ownerId").await?;
+    let window = (new.planned_start, new.planned_end);
+    windows::ordered(window, "plannedEnd")?;
+    let txn = tx.db();
+    require_person(txn, new.owner_id, "ownerId").await?;
     match (new.scope, new.master_id) {
         (ReleaseScope::Phase, None) => {
             return Err(DomainError::validation(
@@ -78,7 +91,7 @@ pub async fn create(
         }
         (ReleaseScope::Phase, Some(master_id)) => {
             let master = release::Entity::find_by_id(master_id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or_else(|| {
                     DomainError::validation("masterId", format!("no release {master_id}"))
@@ -98,11 +111,7 @@ pub async fn create(
                     ),
                 ));
             }
-            validate::inside(
-                (new.planned_start, new.planned_end),
-                (master.planned_start, master.planned_end),
-                "a phase",
-            )?;
+            windows::check_phase(&master, window)?;
         }
         (_, Some(_)) => {
             return Err(DomainError::validation(
@@ -115,10 +124,10 @@ pub async fn create(
     let template = match new.template {
         TemplateChoice::None => None,
         TemplateChoice::Default if new.release_type == ReleaseType::Major => {
-            templates::default_for(&txn, new.release_type).await?
+            templates::default_for(txn, new.release_type).await?
         }
         TemplateChoice::Default => None,
-        TemplateChoice::Template(id) => Some(templates::find(&txn, id).await.map_err(|_| {
+        TemplateChoice::Template(id) => Some(templates::find(txn, id).await.map_err(|_| {
             DomainError::validation("templateId", format!("no milestone template {id}"))
         })?),
     };
@@ -139,24 +148,14 @@ pub async fn create(
         review_outcome: Set(None),
         lessons_learned: Set(None),
         cancel_reason: Set(None),
-        created_at: Set(stamp.at),
-        updated_at: Set(stamp.at),
+        created_at: Set(tx.now()),
+        updated_at: Set(tx.now()),
         version: Set(1),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-
-    stakeholder::ActiveModel {
-        release_id: Set(created.id),
-        person_id: Set(new.owner_id),
-        role: Set(StakeholderRole::Owner),
-        notify: Set(true),
-        created_at: Set(stamp.at),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    add_owner_stakeholder(tx, created.id, new.owner_id).await?;
 
     let mut events = vec![Event::change(
         EventKind::ReleaseCreated,
@@ -165,8 +164,8 @@ pub async fn create(
         Some(lifecycle::status_name(ReleaseStatus::Draft).to_owned()),
     )];
     if let Some(template) = &template {
-        let items = templates::items(&txn, template.id).await?;
-        let added = milestones::insert_from_template(&txn, &stamp, created.id, &items).await?;
+        let items = templates::items(tx.db(), template.id).await?;
+        let added = milestones::insert_from_template(tx, created.id, &items).await?;
         events.extend(added.iter().map(|m| {
             Event::change(
                 EventKind::MilestoneAdded,
@@ -178,22 +177,19 @@ pub async fn create(
             .with_note(Some(format!("from template \"{}\"", template.name)))
         }));
     }
-    history::record(&txn, &stamp, created.id, events).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    tx.record(Subject::Release(created.id), events);
     Ok(created)
 }
 
 /// Edits a release that the caller read at `expected_version`.
 pub async fn update(
-    db: &DatabaseConnection,
-    stamp: Stamp,
+    tx: &mut Tx,
     id: i32,
     changes: ReleaseChanges,
     expected_version: i32,
 ) -> DomainResult<release::Model> {
-    let txn = crate::begin_write(db).await?;
-    let before = find(&txn, id).await?;
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let before = find_visible(tx, id).await?;
     check_version(&before, expected_version)?;
     if !before.status.is_open() {
         return Err(DomainError::validation(
@@ -232,8 +228,8 @@ pub async fn update(
         }
     }
     if let Some(owner_id) = changes.owner_id.filter(|o| *o != before.owner_id) {
-        require_person(&txn, owner_id, "ownerId").await?;
-        replace_owner_stakeholder(&txn, &stamp, &before, owner_id).await?;
+        require_person(tx.db(), owner_id, "ownerId").await?;
+        replace_owner_stakeholder(tx, &before, owner_id).await?;
         events.push(Event::change(
             EventKind::ReleaseUpdated,
             "ownerId",
@@ -245,8 +241,7 @@ pub async fn update(
     let start = changes.planned_start.unwrap_or(before.planned_start);
     let end = changes.planned_end.unwrap_or(before.planned_end);
     if (start, end) != (before.planned_start, before.planned_end) {
-        validate::window(start, end, "plannedEnd")?;
-        check_window_against_relatives(&txn, &before, start, end).await?;
+        windows::check_release_move(tx.db(), &before, (start, end)).await?;
         for (field, old, new) in [
             ("plannedStart", before.planned_start, start),
             ("plannedEnd", before.planned_end, end),
@@ -264,28 +259,15 @@ pub async fn update(
         row.planned_end = Set(end);
     }
     if events.is_empty() {
-        crate::audit::record_success(&txn, &stamp).await?;
-        txn.commit().await?;
         return Ok(before);
     }
-    let saved = save(&txn, &stamp, &before, row).await?;
-    history::record(&txn, &stamp, id, events).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(Subject::Release(id), events);
     Ok(saved)
 }
 
-/// Applies a lifecycle action chosen by a user. `reason` is required to reject or cancel.
-/// A non-empty `only_from` limits the statuses the caller may act from (checked in the
-/// same transaction, so a concurrent change cannot slip past it).
-pub async fn transition(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    id: i32,
-    action: ReleaseAction,
-    reason: Option<String>,
-    only_from: &[ReleaseStatus],
-) -> DomainResult<release::Model> {
+/// Checks a user-given reason: required to reject or cancel, trimmed, bounded.
+pub fn reason_for(action: ReleaseAction, reason: Option<String>) -> DomainResult<Option<String>> {
     let reason = match reason {
         Some(text) => Some(validate::optional_text(
             "reason",
@@ -301,36 +283,19 @@ pub async fn transition(
             format!("a reason is required to {}", action.name()),
         ));
     }
-    let txn = crate::begin_write(db).await?;
-    let before = find(&txn, id).await?;
-    if !only_from.is_empty() && !only_from.contains(&before.status) {
-        return Err(DomainError::Forbidden(format!(
-            "you may {} a release only while it is {}",
-            action.name(),
-            only_from
-                .iter()
-                .map(|s| lifecycle::status_name(*s))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )));
-    }
-    let after = apply(&txn, &stamp, before, action, reason).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
-    Ok(after)
+    Ok(reason)
 }
 
 /// Records the post-implementation review of a release in REVIEW.
 pub async fn record_review(
-    db: &DatabaseConnection,
-    stamp: Stamp,
+    tx: &mut Tx,
     id: i32,
     outcome: ReviewOutcome,
     lessons_learned: String,
 ) -> DomainResult<release::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
     let lessons = validate::required_text("lessonsLearned", &lessons_learned, validate::MAX_TEXT)?;
-    let txn = crate::begin_write(db).await?;
-    let before = find(&txn, id).await?;
+    let before = find_visible(tx, id).await?;
     if before.status != ReleaseStatus::Review {
         return Err(DomainError::validation(
             "id",
@@ -352,10 +317,8 @@ pub async fn record_review(
         lessons_learned: Set(Some(lessons)),
         ..Default::default()
     };
-    let saved = save(&txn, &stamp, &before, row).await?;
-    history::record(&txn, &stamp, id, events).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(Subject::Release(id), events);
     Ok(saved)
 }
 
@@ -432,119 +395,61 @@ fn count(n: Option<&i64>) -> u32 {
     n.map_or(0, |n| u32::try_from(*n).unwrap_or(u32::MAX))
 }
 
-/// Runs `action` on `before` inside `txn`, with its side effects: milestones
-/// activated on start, and open milestones and phases cancelled with the release.
+/// Moves `before` by `action` and records it; the cascades that follow the new
+/// status are [`crate::workflow`]'s to run.
 pub(crate) async fn apply(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
+    tx: &mut Tx,
     before: release::Model,
     action: ReleaseAction,
     reason: Option<String>,
 ) -> DomainResult<release::Model> {
-    let facts = facts(txn, std::slice::from_ref(&before))
+    let facts = facts(tx.db(), std::slice::from_ref(&before))
         .await?
         .remove(&before.id)
         .unwrap_or_default();
     let to = lifecycle::next_status(before.status, action, &facts).map_err(|refusal| {
-        DomainError::InvalidTransition {
-            from: lifecycle::status_name(before.status).to_owned(),
-            action: action.name().to_owned(),
-            allowed: lifecycle::available_actions(before.status, &facts)
+        DomainError::invalid_transition(
+            lifecycle::status_name(before.status),
+            action.name(),
+            lifecycle::available_actions(before.status, &facts)
                 .into_iter()
-                .map(|a| a.name().to_owned())
-                .collect(),
-            message: refusal.0,
-        }
+                .map(ReleaseAction::name),
+            refusal,
+        )
     })?;
-
     let mut row = release::ActiveModel {
         status: Set(to),
         ..Default::default()
     };
     match to {
         ReleaseStatus::Active if before.actual_start.is_none() => {
-            row.actual_start = Set(Some(stamp.at))
+            row.actual_start = Set(Some(tx.now()))
         }
-        ReleaseStatus::Closed => row.actual_end = Set(Some(stamp.at)),
+        ReleaseStatus::Closed => row.actual_end = Set(Some(tx.now())),
         ReleaseStatus::Cancelled => row.cancel_reason = Set(reason.clone()),
         _ => {}
     }
-    let saved = save(txn, stamp, &before, row).await?;
-    history::record(
-        txn,
-        stamp,
-        before.id,
-        vec![Event::change(
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(
+        Subject::Release(before.id),
+        [Event::change(
             EventKind::ReleaseStatusChanged,
             "status",
             Some(lifecycle::status_name(before.status).to_owned()),
             Some(lifecycle::status_name(to).to_owned()),
         )
-        .with_note(reason.clone())],
-    )
-    .await?;
-
-    match to {
-        ReleaseStatus::Active => {
-            milestones::activate_next(txn, stamp, before.id).await?;
-        }
-        ReleaseStatus::Cancelled => {
-            milestones::cancel_open(txn, stamp, before.id).await?;
-            let open_phases = release::Entity::find()
-                .filter(release::Column::MasterId.eq(before.id))
-                .filter(release::Column::Status.is_not_in(ReleaseStatus::FINAL))
-                .all(txn)
-                .await?;
-            let note = Some(format!("master release {} was cancelled", before.id));
-            for phase in open_phases {
-                Box::pin(apply(
-                    txn,
-                    stamp,
-                    phase,
-                    ReleaseAction::Cancel,
-                    note.clone(),
-                ))
-                .await?;
-            }
-        }
-        _ => {}
-    }
+        .with_note(reason)],
+    );
     Ok(saved)
 }
 
-/// Writes `row` over `before` if nobody changed the release meanwhile; bumps the version.
-async fn save(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
-    before: &release::Model,
-    mut row: release::ActiveModel,
-) -> DomainResult<release::Model> {
-    row.version = Set(before.version + 1);
-    row.updated_at = Set(stamp.at);
-    let result = release::Entity::update_many()
-        .set(row)
-        .filter(release::Column::Id.eq(before.id))
-        .filter(release::Column::Version.eq(before.version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(DomainError::Conflict(format!(
-            "release {} was changed by someone else; reload it and try again",
-            before.id
-        )));
-    }
-    find(txn, before.id).await
-}
-
-fn check_version(release: &release::Model, expected: i32) -> DomainResult<()> {
-    if release.version == expected {
-        Ok(())
-    } else {
-        Err(DomainError::Conflict(format!(
-            "release {} is at version {}, not {expected}; reload it and try again",
-            release.id, release.version
-        )))
-    }
+/// The open phases of a master, to cancel with it.
+pub(crate) async fn open_phases(tx: &Tx, master_id: i32) -> DomainResult<Vec<release::Model>> {
+    Ok(release::Entity::find()
+        .filter(release::Column::MasterId.eq(master_id))
+        .filter(release::Column::Status.is_not_in(ReleaseStatus::FINAL))
+        .all(tx.db())
+        .await?)
 }
 
 async fn require_person<C: ConnectionTrait>(db: &C, id: i32, field: &str) -> DomainResult<()> {
@@ -555,69 +460,29 @@ async fn require_person<C: ConnectionTrait>(db: &C, id: i32, field: &str) -> Dom
         .ok_or_else(|| DomainError::validation(field, format!("no person {id}")))
 }
 
-/// A phase must stay inside its master; a master must keep covering its phases.
-async fn check_window_against_relatives(
-    txn: &DatabaseTransaction,
-    release: &release::Model,
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
-) -> DomainResult<()> {
-    if let Some(master_id) = release.master_id {
-        let master = find(txn, master_id).await?;
-        validate::inside(
-            (start, end),
-            (master.planned_start, master.planned_end),
-            "a phase",
-        )?;
-    }
-    if release.scope == ReleaseScope::Master {
-        let phases = release::Entity::find()
-            .filter(release::Column::MasterId.eq(release.id))
-            .filter(release::Column::Status.ne(ReleaseStatus::Cancelled))
-            .all(txn)
-            .await?;
-        for phase in phases {
-            validate::inside(
-                (phase.planned_start, phase.planned_end),
-                (start, end),
-                &format!("phase {}", phase.id),
-            )
-            .map_err(|_| {
-                DomainError::validation(
-                    "plannedStart",
-                    format!(
-                        "the master's window must cover phase {} ({} to {})",
-                        phase.id,
-                        validate::show_time(phase.planned_start).unwrap_or_else(|| "open".into()),
-                        validate::show_time(phase.planned_end).unwrap_or_else(|| "open".into())
-                    ),
-                )
-            })?;
-        }
-    }
-    Ok(())
-}
-
 async fn replace_owner_stakeholder(
-    txn: &DatabaseTransaction,
-    stamp: &Stamp,
+    tx: &Tx,
     release: &release::Model,
     new_owner: i32,
 ) -> DomainResult<()> {
     stakeholder::Entity::delete_many()
         .filter(stakeholder::Column::ReleaseId.eq(release.id))
         .filter(stakeholder::Column::Role.eq(StakeholderRole::Owner))
-        .exec(txn)
+        .exec(tx.db())
         .await?;
+    add_owner_stakeholder(tx, release.id, new_owner).await
+}
+
+async fn add_owner_stakeholder(tx: &Tx, release_id: i32, owner_id: i32) -> DomainResult<()> {
     stakeholder::ActiveModel {
-        release_id: Set(release.id),
-        person_id: Set(new_owner),
+        release_id: Set(release_id),
+        person_id: Set(owner_id),
         role: Set(StakeholderRole::Owner),
         notify: Set(true),
-        created_at: Set(stamp.at),
+        created_at: Set(tx.now()),
         ..Default::default()
     }
-    .insert(txn)
+    .insert(tx.db())
     .await?;
     Ok(())
 }

@@ -1,37 +1,38 @@
 //! Who has a stake in a release, in which role, and whether they want mail.
 
 use crate::entity::{person, stakeholder, EventKind, StakeholderRole};
-use crate::history::{self, Event};
-use crate::{releases, DomainError, DomainResult, Stamp};
+use crate::kit::group_by;
+use crate::policy::Capability;
+use crate::{releases, DomainError, DomainResult, Event, Subject, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
 /// Adds `person_id` to a release in `role`; the same person may hold several roles.
 pub async fn add(
-    db: &DatabaseConnection,
-    stamp: Stamp,
+    tx: &mut Tx,
     release_id: i32,
     person_id: i32,
     role: StakeholderRole,
     notify: bool,
 ) -> DomainResult<stakeholder::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
     if role == StakeholderRole::Owner {
         return Err(DomainError::validation(
             "role",
             "the OWNER follows the release owner; change the owner with updateRelease",
         ));
     }
-    let txn = crate::begin_write(db).await?;
-    releases::find(&txn, release_id).await?;
+    let txn = tx.db();
+    releases::find_visible(tx, release_id).await?;
     let person = person::Entity::find_by_id(person_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| DomainError::validation("personId", format!("no person {person_id}")))?;
     let existing = stakeholder::Entity::find()
         .filter(stakeholder::Column::ReleaseId.eq(release_id))
         .filter(stakeholder::Column::PersonId.eq(person_id))
         .filter(stakeholder::Column::Role.eq(role))
-        .count(&txn)
+        .count(txn)
         .await?;
     if existing > 0 {
         return Err(DomainError::Conflict(format!(
@@ -45,39 +46,34 @@ pub async fn add(
         person_id: Set(person_id),
         role: Set(role),
         notify: Set(notify),
-        created_at: Set(stamp.at),
+        created_at: Set(tx.now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    history::record(
-        &txn,
-        &stamp,
-        release_id,
-        vec![Event::change(
+    tx.record(
+        Subject::Release(release_id),
+        [Event::change(
             EventKind::StakeholderAdded,
             "stakeholders",
             None,
             Some(format!("{} as {}", person.email, role.to_value())),
         )],
-    )
-    .await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    );
     Ok(created)
 }
 
 /// Removes a stakeholder entry; the OWNER entry goes only by changing the owner.
-pub async fn remove(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    stakeholder_id: i32,
-) -> DomainResult<stakeholder::Model> {
-    let txn = crate::begin_write(db).await?;
+pub async fn remove(tx: &mut Tx, stakeholder_id: i32) -> DomainResult<stakeholder::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let txn = tx.db();
     let entry = stakeholder::Entity::find_by_id(stakeholder_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| DomainError::not_found("stakeholder", stakeholder_id))?;
+    releases::find_visible(tx, entry.release_id)
+        .await
+        .map_err(|_| DomainError::not_found("stakeholder", stakeholder_id))?;
     if entry.role == StakeholderRole::Owner {
         return Err(DomainError::validation(
             "id",
@@ -85,26 +81,21 @@ pub async fn remove(
         ));
     }
     let email = person::Entity::find_by_id(entry.person_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .map_or_else(|| entry.person_id.to_string(), |p| p.email);
     stakeholder::Entity::delete_by_id(stakeholder_id)
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    history::record(
-        &txn,
-        &stamp,
-        entry.release_id,
-        vec![Event::change(
+    tx.record(
+        Subject::Release(entry.release_id),
+        [Event::change(
             EventKind::StakeholderRemoved,
             "stakeholders",
             Some(format!("{email} as {}", entry.role.to_value())),
             None,
         )],
-    )
-    .await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    );
     Ok(entry)
 }
 
@@ -118,9 +109,5 @@ pub async fn for_releases<C: ConnectionTrait>(
         .order_by_asc(stakeholder::Column::Id)
         .all(db)
         .await?;
-    let mut grouped: HashMap<i32, Vec<stakeholder::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.release_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by(rows, |row| row.release_id))
 }

@@ -1,7 +1,9 @@
 //! Milestone templates: the milestones a new release starts with.
 
 use crate::entity::{milestone_template, template_item, ReleaseType};
-use crate::{validate, DomainError, DomainResult, Stamp};
+use crate::kit::group_by;
+use crate::policy::Capability;
+use crate::{validate, DomainError, DomainResult, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
@@ -74,19 +76,12 @@ pub async fn items_for<C: ConnectionTrait>(
         .order_by_asc(template_item::Column::Sequence)
         .all(db)
         .await?;
-    let mut grouped: HashMap<i32, Vec<template_item::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.template_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by(rows, |row| row.template_id))
 }
 
 /// Creates a template with its items; a new default replaces the type's old default.
-pub async fn create(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    new: NewTemplate,
-) -> DomainResult<milestone_template::Model> {
+pub async fn create(tx: &mut Tx, new: NewTemplate) -> DomainResult<milestone_template::Model> {
+    tx.stamp().actor.require(Capability::Administer)?;
     let name = validate::required_text("name", &new.name, validate::MAX_TITLE)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     if new.items.is_empty() {
@@ -111,10 +106,10 @@ pub async fn create(
             item.requires_approval,
         ));
     }
-    let txn = crate::begin_write(db).await?;
+    let txn = tx.db();
     let taken = milestone_template::Entity::find()
         .filter(milestone_template::Column::Name.eq(name.clone()))
-        .count(&txn)
+        .count(txn)
         .await?;
     if taken > 0 {
         return Err(DomainError::Conflict(format!(
@@ -125,7 +120,7 @@ pub async fn create(
         milestone_template::Entity::update_many()
             .col_expr(milestone_template::Column::IsDefault, Expr::value(false))
             .filter(milestone_template::Column::ReleaseType.eq(new.release_type))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
     let template = milestone_template::ActiveModel {
@@ -133,10 +128,10 @@ pub async fn create(
         description: Set(description),
         release_type: Set(new.release_type),
         is_default: Set(new.is_default),
-        created_at: Set(stamp.at),
+        created_at: Set(tx.now()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let rows =
         items
@@ -152,8 +147,6 @@ pub async fn create(
                     ..Default::default()
                 },
             );
-    template_item::Entity::insert_many(rows).exec(&txn).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    template_item::Entity::insert_many(rows).exec(txn).await?;
     Ok(template)
 }

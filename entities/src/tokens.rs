@@ -1,7 +1,8 @@
 //! Personal API tokens: issued once in clear, stored as a SHA-256 hash, revocable.
 
 use crate::entity::{api_token, person};
-use crate::{validate, DomainError, DomainResult, Stamp};
+use crate::policy::Capability;
+use crate::{validate, DomainError, DomainResult, Tx};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use sha2::{Digest, Sha256};
@@ -33,22 +34,22 @@ pub fn hash(secret: &str) -> String {
 
 /// Issues a token for `person_id`, optionally expiring at `expires_at`.
 pub async fn issue(
-    db: &DatabaseConnection,
-    stamp: Stamp,
+    tx: &mut Tx,
     person_id: i32,
     name: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> DomainResult<IssuedToken> {
+    tx.stamp().actor.require(Capability::Administer)?;
     let name = validate::required_text("name", name, validate::MAX_TITLE)?;
-    if expires_at.is_some_and(|at| at <= stamp.at) {
+    if expires_at.is_some_and(|at| at <= tx.now()) {
         return Err(DomainError::validation(
             "expiresAt",
             "expiresAt must be in the future",
         ));
     }
-    let txn = crate::begin_write(db).await?;
+    let txn = tx.db();
     person::Entity::find_by_id(person_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| DomainError::validation("personId", format!("no person {person_id}")))?;
     let mut random = [0u8; 32];
@@ -60,16 +61,14 @@ pub async fn issue(
         name: Set(name),
         token_hash: Set(hash(&secret)),
         prefix: Set(secret[..SECRET_PREFIX.len() + 6].to_owned()),
-        created_at: Set(stamp.at),
+        created_at: Set(tx.now()),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         last_used_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
     Ok(IssuedToken { token, secret })
 }
 
@@ -109,23 +108,21 @@ pub async fn authenticate(
 }
 
 /// Revokes a token; revoking twice keeps the first time.
-pub async fn revoke(
-    db: &DatabaseConnection,
-    stamp: Stamp,
-    token_id: i32,
-) -> DomainResult<api_token::Model> {
-    let txn = crate::begin_write(db).await?;
-    let token = find(&txn, token_id).await?;
+pub async fn revoke(tx: &mut Tx, token_id: i32) -> DomainResult<api_token::Model> {
+    let txn = tx.db();
+    let token = find(txn, token_id).await?;
+    if !tx.stamp().actor.may_revoke_token_of(token.person_id) {
+        // answered as for a missing id, so token ids of others stay unknown
+        return Err(DomainError::not_found("API token", token_id));
+    }
     if token.revoked_at.is_none() {
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::RevokedAt, Expr::value(Some(stamp.at)))
+            .col_expr(api_token::Column::RevokedAt, Expr::value(Some(tx.now())))
             .filter(api_token::Column::Id.eq(token_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
-    let revoked = find(&txn, token_id).await?;
-    crate::audit::record_success(&txn, &stamp).await?;
-    txn.commit().await?;
+    let revoked = find(txn, token_id).await?;
     Ok(revoked)
 }
 

@@ -32,46 +32,6 @@ pub fn optional_text(field: &str, value: &str, max: usize) -> DomainResult<Strin
     Ok(trimmed.to_owned())
 }
 
-/// A window whose end, when both ends are given, is after its start.
-pub fn window(
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
-    end_field: &str,
-) -> DomainResult<()> {
-    match (start, end) {
-        (Some(start), Some(end)) if end <= start => Err(DomainError::validation(
-            end_field,
-            format!("{end_field} must be after the planned start"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Checks that an inner window lies inside an outer one, end by end.
-pub fn inside(
-    inner: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-    outer: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-    what: &str,
-) -> DomainResult<()> {
-    if let (Some(start), Some(outer_start)) = (inner.0, outer.0) {
-        if start < outer_start {
-            return Err(DomainError::validation(
-                "plannedStart",
-                format!("{what} must not start before {}", outer_start.to_rfc3339()),
-            ));
-        }
-    }
-    if let (Some(end), Some(outer_end)) = (inner.1, outer.1) {
-        if end > outer_end {
-            return Err(DomainError::validation(
-                "plannedEnd",
-                format!("{what} must not end after {}", outer_end.to_rfc3339()),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// A plausible e-mail address, lower-cased.
 pub fn email(value: &str) -> DomainResult<String> {
     let email = value.trim().to_lowercase();

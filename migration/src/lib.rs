@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod ddl;
 mod m20261127_000001_core;
 mod m20261127_000002_access;
+mod m20261127_000003_history_subjects;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_core::Migration),
             Box::new(m20261127_000002_access::Migration),
+            Box::new(m20261127_000003_history_subjects::Migration),
         ]
     }
 }

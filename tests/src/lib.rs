@@ -352,18 +352,15 @@ async fn user_with_token(
     name: &str,
     roles: &[Role],
 ) -> (i32, String) {
-    let stamp = Stamp::system(clock.now());
     let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
-    let person = people::create(db, stamp.clone(), name, &email)
-        .await
-        .expect("create a user");
-    access::set_roles(db, stamp.clone(), person.id, roles)
-        .await
-        .expect("grant roles");
-    let issued = tokens::issue(db, stamp, person.id, "test", None)
-        .await
-        .expect("issue a token");
-    (person.id, issued.secret)
+    entities::write(db, Stamp::system(clock.now()), async |tx| {
+        let person = people::create(tx, name, &email).await?;
+        access::set_roles(tx, person.id, roles).await?;
+        let issued = tokens::issue(tx, person.id, "test", None).await?;
+        Ok((person.id, issued.secret))
+    })
+    .await
+    .expect("create a user with roles and a token")
 }
 
 /// A signed HS256 JWT for the test identity provider, with `claims` over the defaults

@@ -1,14 +1,14 @@
 //! Who is calling: bearer tokens (personal API tokens or JWTs) resolved to a
-//! person with roles, and the rules of what each role may do.
+//! person with roles. What each role may do is the domain's policy
+//! (`entities::policy`).
 
 pub mod jwt;
-pub mod policy;
 
 use crate::context::AppContext;
 use entities::entity::{person, Role};
 use entities::release_query::Visibility;
 use entities::tokens::{self, TokenRejection};
-use entities::{access, DomainError};
+use entities::{access, Actor, DomainError};
 use serde_json::Value;
 
 /// The authenticated caller of one request.
@@ -21,26 +21,17 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// True when the viewer holds `role`; administrators hold every role.
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role) || self.roles.contains(&Role::Administrator)
-    }
-
-    /// True when the viewer holds any of `roles` (or is an administrator).
-    pub fn has_any(&self, roles: &[Role]) -> bool {
-        self.roles.contains(&Role::Administrator) || roles.iter().any(|r| self.roles.contains(r))
+    /// The viewer as the domain's policy sees them.
+    pub fn actor(&self) -> Actor {
+        Actor::Person {
+            id: self.person.id,
+            roles: self.roles.clone(),
+        }
     }
 
     /// What the viewer may see of the release list; `None` is everything.
     pub fn visibility(&self) -> Option<Visibility> {
-        if self.has_any(policy::SEE_ALL_RELEASES) {
-            None
-        } else {
-            Some(Visibility {
-                person_id: self.person.id,
-                awaiting_decision: self.has(Role::ReviewBoard),
-            })
-        }
+        self.actor().visibility()
     }
 }
 

@@ -1,15 +1,15 @@
 //! Administration: roles, API tokens and the audit trail.
 
-use super::audit;
 use super::error::{parse_id, GqlResultExt};
-use super::guard::{self, viewer};
+use super::guard;
 use super::people::{load_person, Person};
-use crate::auth::policy;
+use super::write::write;
 use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::audit::AuditFilter;
 use entities::entity::{api_token, audit_event, Role};
+use entities::policy::Capability;
 use entities::{access, tokens};
 
 /// Most audit events one call returns.
@@ -107,7 +107,7 @@ pub struct AdminQuery;
 impl AdminQuery {
     /// API tokens of one person or of everyone, newest first. Administrators only.
     async fn api_tokens(&self, ctx: &Context<'_>, person_id: Option<ID>) -> Result<Vec<ApiToken>> {
-        guard::require(ctx, policy::ADMINISTER)?;
+        guard::require(ctx, Capability::Administer)?;
         let services = ctx.data::<AppContext>()?;
         let person_id = person_id
             .as_ref()
@@ -125,7 +125,7 @@ impl AdminQuery {
         #[graphql(default = 50, validator(minimum = 0, maximum = 100))] first: i32,
         before: Option<ID>,
     ) -> Result<Vec<AuditEvent>> {
-        guard::require(ctx, policy::ADMINISTER)?;
+        guard::require(ctx, Capability::Administer)?;
         let services = ctx.data::<AppContext>()?;
         let filter = filter.unwrap_or_default();
         let domain = AuditFilter {
@@ -171,17 +171,11 @@ impl AdminMutation {
         person_id: ID,
         roles: Vec<Role>,
     ) -> Result<Vec<Role>> {
-        let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<AppContext>()?;
         let person_id = parse_id(&person_id, "personId")?;
-        access::set_roles(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            person_id,
-            &roles,
-        )
+        write(ctx, async |tx| {
+            access::set_roles(tx, person_id, &roles).await
+        })
         .await
-        .gql()
     }
 
     /// Issues a personal API token; the secret is in the answer and nowhere else.
@@ -190,36 +184,23 @@ impl AdminMutation {
         ctx: &Context<'_>,
         input: CreateApiTokenInput,
     ) -> Result<CreatedApiToken> {
-        let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<AppContext>()?;
         let person_id = parse_id(&input.person_id, "personId")?;
-        let issued = tokens::issue(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            person_id,
-            &input.name,
-            input.expires_at,
-        )
-        .await
-        .gql()?;
+        let issued = write(ctx, async |tx| {
+            tokens::issue(tx, person_id, &input.name, input.expires_at).await
+        })
+        .await?;
         Ok(CreatedApiToken {
             token: ApiToken(issued.token),
             secret: issued.secret,
         })
     }
 
-    /// Revokes a token at once; administrators revoke any, others their own.
+    /// Revokes a token at once; administrators revoke any, others their own (another
+    /// person's token answers `NOT_FOUND`, exactly as a missing id does).
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
-        let viewer = viewer(ctx)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        let token = tokens::find(&services.db, id).await.gql()?;
-        if token.person_id != viewer.person.id && !viewer.has_any(policy::ADMINISTER) {
-            return Err(guard::forbidden("you may revoke only your own tokens"));
-        }
-        let revoked = tokens::revoke(&services.db, audit::stamp(ctx, viewer, services), id)
+        write(ctx, async |tx| tokens::revoke(tx, id).await)
             .await
-            .gql()?;
-        Ok(ApiToken(revoked))
+            .map(ApiToken)
     }
 }

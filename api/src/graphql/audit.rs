@@ -33,7 +33,7 @@ pub fn stamp(ctx: &Context<'_>, viewer: &Viewer, services: &AppContext) -> Stamp
     });
     Stamp {
         at: services.clock.now(),
-        actor_id: Some(viewer.person.id),
+        actor: viewer.actor(),
         audit,
     }
 }

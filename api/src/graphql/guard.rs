@@ -1,9 +1,11 @@
 //! Access checks resolvers call before they read or write.
 
-use super::error::code;
+use super::error::{code, to_graphql, GqlResultExt};
 use crate::auth::Viewer;
+use crate::context::AppContext;
 use async_graphql::{Context, Error, ErrorExtensions, Result};
-use entities::entity::Role;
+use entities::policy::Capability;
+use entities::{release_query, DomainError};
 
 /// The authenticated caller; every executed request has one.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
@@ -12,17 +14,29 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
     })
 }
 
-/// The caller, if they hold one of `roles` (administrators always do); `FORBIDDEN` otherwise.
-pub fn require<'a>(ctx: &Context<'a>, roles: &[Role]) -> Result<&'a Viewer> {
+/// The caller, if the policy gives them `capability`; `FORBIDDEN` otherwise.
+pub fn require<'a>(ctx: &Context<'a>, capability: Capability) -> Result<&'a Viewer> {
     let viewer = viewer(ctx)?;
-    if viewer.has_any(roles) {
-        Ok(viewer)
-    } else {
-        Err(forbidden("your roles do not allow this"))
-    }
+    viewer.actor().require(capability).gql()?;
+    Ok(viewer)
 }
 
-/// A `FORBIDDEN` error.
-pub fn forbidden(message: &str) -> Error {
-    Error::new(message.to_owned()).extend_with(|_, e| e.set("code", code::FORBIDDEN))
+/// `NOT_FOUND` unless the caller may see release `id` (a hidden release is not
+/// told apart from a missing one); `entity` names what was asked for.
+pub async fn ensure_visible(
+    ctx: &Context<'_>,
+    entity: &'static str,
+    release_id: i32,
+    id: i32,
+) -> Result<()> {
+    let app = ctx.data::<AppContext>()?;
+    let visibility = viewer(ctx)?.visibility();
+    if release_query::is_visible(&app.db, release_id, visibility)
+        .await
+        .gql()?
+    {
+        Ok(())
+    } else {
+        Err(to_graphql(&DomainError::not_found(entity, id)))
+    }
 }

@@ -3,10 +3,10 @@
 use super::people::{load_person, Person};
 use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::entity::{release_event, EventKind};
+use entities::entity::{history_event, EventKind};
 
 /// One recorded change to a release or one of its milestones.
-pub struct ReleaseEvent(pub release_event::Model);
+pub struct ReleaseEvent(pub history_event::Model);
 
 #[Object]
 impl ReleaseEvent {

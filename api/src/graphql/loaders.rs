@@ -2,7 +2,7 @@
 //! however many releases a page holds. One key type per relation.
 
 use async_graphql::dataloader::Loader;
-use entities::entity::{milestone, person, release, release_event, stakeholder, template_item};
+use entities::entity::{history_event, milestone, person, release, stakeholder, template_item};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::release_query::Visibility;
@@ -181,10 +181,10 @@ impl Loader<PhasesOf> for DbLoader {
 }
 
 impl Loader<HistoryOf> for DbLoader {
-    type Value = Vec<release_event::Model>;
+    type Value = Vec<history_event::Model>;
     type Error = Arc<DomainError>;
 
-    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Vec<release_event::Model>> {
+    async fn load(&self, keys: &[HistoryOf]) -> LoadResult<HistoryOf, Vec<history_event::Model>> {
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
         Ok(keyed(
             keys,

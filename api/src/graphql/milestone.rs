@@ -1,19 +1,19 @@
 //! Milestones: the object and the mutations that add, edit and move them.
 
-use super::audit;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard;
 use super::loaders::{MilestoneActionsOf, ReleaseById};
-use super::release::ensure_visible;
 use super::release::Release;
+use super::write::write;
 use super::{patch, RequestLoader};
-use crate::auth::policy;
 use crate::context::AppContext;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone, MilestoneStatus};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::milestones::{self, MilestoneChanges, NewMilestone};
+use entities::policy::Capability;
+use entities::workflow;
 
 /// A step of a release; milestones run in sequence while the release is ACTIVE.
 pub struct Milestone(pub milestone::Model);
@@ -70,7 +70,7 @@ impl Milestone {
     }
     /// The `transitionMilestone` actions that would succeed now, for the caller.
     async fn available_actions(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneAction>> {
-        if !guard::viewer(ctx)?.has_any(policy::RUN_RELEASES) {
+        if !guard::viewer(ctx)?.actor().may(Capability::RunReleases) {
             return Ok(Vec::new());
         }
         let loader = ctx.data::<RequestLoader>()?;
@@ -92,11 +92,7 @@ impl MilestoneQuery {
         let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let milestone = milestones::find(&services.db, id).await.gql()?;
-        ensure_visible(ctx, milestone.release_id)
-            .await
-            .map_err(|_| {
-                super::error::to_graphql(&entities::DomainError::not_found("milestone", id))
-            })?;
+        guard::ensure_visible(ctx, "milestone", milestone.release_id, id).await?;
         Ok(Some(Milestone(milestone)))
     }
 }
@@ -135,8 +131,6 @@ impl MilestoneMutation {
         ctx: &Context<'_>,
         input: AddMilestoneInput,
     ) -> Result<Milestone> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let new = NewMilestone {
             release_id: parse_id(&input.release_id, "releaseId")?,
             title: input.title,
@@ -145,10 +139,9 @@ impl MilestoneMutation {
             planned_start: input.planned_start,
             planned_end: input.planned_end,
         };
-        let created = milestones::add(&services.db, audit::stamp(ctx, viewer, services), new)
+        write(ctx, async |tx| milestones::add(tx, new).await)
             .await
-            .gql()?;
-        Ok(Milestone(created))
+            .map(Milestone)
     }
 
     /// Edits an open milestone; with `expectedVersion` a stale edit fails with `CONFLICT`.
@@ -159,8 +152,6 @@ impl MilestoneMutation {
         input: UpdateMilestoneInput,
         expected_version: Option<i32>,
     ) -> Result<Milestone> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let changes = MilestoneChanges {
             title: input.title,
@@ -169,16 +160,11 @@ impl MilestoneMutation {
             planned_start: patch(input.planned_start),
             planned_end: patch(input.planned_end),
         };
-        let saved = milestones::update(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            id,
-            changes,
-            expected_version,
-        )
+        write(ctx, async |tx| {
+            milestones::update(tx, id, changes, expected_version).await
+        })
         .await
-        .gql()?;
-        Ok(Milestone(saved))
+        .map(Milestone)
     }
 
     /// Moves a milestone; finishing the last one moves its release to REVIEW.
@@ -188,17 +174,11 @@ impl MilestoneMutation {
         id: ID,
         action: MilestoneAction,
     ) -> Result<Milestone> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        let saved = milestones::transition(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            id,
-            action,
-        )
+        write(ctx, async |tx| {
+            workflow::transition_milestone(tx, id, action).await
+        })
         .await
-        .gql()?;
-        Ok(Milestone(saved))
+        .map(Milestone)
     }
 }

@@ -14,6 +14,7 @@ mod people;
 mod prefetch;
 mod release;
 mod template;
+mod write;
 
 use crate::context::AppContext;
 use async_graphql::{dataloader::DataLoader, EmptySubscription, MergedObject, Schema};

@@ -1,15 +1,17 @@
 //! People and the stakeholders of releases.
 
-use super::audit;
+use super::error::to_graphql;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::loaders::PersonById;
+use super::write::write;
 use super::RequestLoader;
-use crate::auth::policy;
 use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{person, stakeholder, Role, StakeholderRole};
+use entities::policy::Capability;
+use entities::DomainError;
 use entities::{access, people, stakeholders};
 
 /// Most people one `people` call returns.
@@ -39,10 +41,10 @@ impl Person {
         if viewer.person.id == self.0.id {
             return Ok(viewer.roles.clone());
         }
-        if !viewer.has_any(policy::ADMINISTER) {
-            return Err(guard::forbidden(
-                "only administrators see other people's roles",
-            ));
+        if !viewer.actor().may_see_roles_of(self.0.id) {
+            return Err(to_graphql(&DomainError::Forbidden(
+                "only administrators see other people's roles".into(),
+            )));
         }
         let services = ctx.data::<AppContext>()?;
         access::roles_of(&services.db, self.0.id).await.gql()
@@ -104,7 +106,7 @@ impl PeopleQuery {
         search: Option<String>,
         #[graphql(default = 50, validator(minimum = 0, maximum = 100))] first: i32,
     ) -> Result<Vec<Person>> {
-        guard::require(ctx, policy::READ_PEOPLE)?;
+        guard::require(ctx, Capability::ReadPeople)?;
         let services = ctx.data::<AppContext>()?;
         let limit = first.clamp(0, MAX_PEOPLE) as u64;
         let rows = people::list(&services.db, search.as_deref(), limit)
@@ -115,7 +117,7 @@ impl PeopleQuery {
 
     /// One person; `null` with a `NOT_FOUND` error when there is none.
     async fn person(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Person>> {
-        guard::require(ctx, policy::READ_PEOPLE)?;
+        guard::require(ctx, Capability::ReadPeople)?;
         let loader = ctx.data::<RequestLoader>()?;
         let id = parse_id(&id, "id")?;
         match loader.load_one(PersonById(id)).await.gql()? {
@@ -151,17 +153,11 @@ pub struct PeopleMutation;
 impl PeopleMutation {
     /// Creates a person; a taken e-mail fails with `CONFLICT`.
     async fn create_person(&self, ctx: &Context<'_>, input: CreatePersonInput) -> Result<Person> {
-        let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<AppContext>()?;
-        let created = people::create(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            &input.name,
-            &input.email,
-        )
+        write(ctx, async |tx| {
+            people::create(tx, &input.name, &input.email).await
+        })
         .await
-        .gql()?;
-        Ok(Person(created))
+        .map(Person)
     }
 
     /// Adds a person to a release in a role (not OWNER, which follows the owner).
@@ -170,29 +166,20 @@ impl PeopleMutation {
         ctx: &Context<'_>,
         input: AddStakeholderInput,
     ) -> Result<Stakeholder> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
-        let created = stakeholders::add(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            parse_id(&input.release_id, "releaseId")?,
-            parse_id(&input.person_id, "personId")?,
-            input.role,
-            input.notify,
-        )
+        let release_id = parse_id(&input.release_id, "releaseId")?;
+        let person_id = parse_id(&input.person_id, "personId")?;
+        write(ctx, async |tx| {
+            stakeholders::add(tx, release_id, person_id, input.role, input.notify).await
+        })
         .await
-        .gql()?;
-        Ok(Stakeholder(created))
+        .map(Stakeholder)
     }
 
     /// Removes a stakeholder entry and returns it.
     async fn remove_stakeholder(&self, ctx: &Context<'_>, id: ID) -> Result<Stakeholder> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        let removed = stakeholders::remove(&services.db, audit::stamp(ctx, viewer, services), id)
+        write(ctx, async |tx| stakeholders::remove(tx, id).await)
             .await
-            .gql()?;
-        Ok(Stakeholder(removed))
+            .map(Stakeholder)
     }
 }

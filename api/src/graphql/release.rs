@@ -1,7 +1,6 @@
 //! Releases: the object, the list with filters and cursors, and the mutations
 //! that create, edit and move them.
 
-use super::audit;
 use super::error::{internal, parse_id, validation, GqlResultExt};
 use super::guard::{self, viewer};
 use super::history::ReleaseEvent;
@@ -12,8 +11,8 @@ use super::milestone::Milestone;
 use super::pagination;
 use super::people::{Person, Stakeholder};
 use super::prefetch;
+use super::write::write;
 use super::{patch, RequestLoader};
-use crate::auth::policy;
 use crate::context::AppContext;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, Result, ID};
@@ -22,6 +21,7 @@ use entities::entity::{release, ReleaseScope, ReleaseStatus, ReleaseType, Review
 use entities::lifecycle::release::ReleaseAction;
 use entities::release_query::{self, PageRequest, ReleaseFilter, SortField, SortKey, SortOrder};
 use entities::releases::{self, NewRelease, ReleaseChanges, TemplateChoice};
+use entities::workflow;
 
 /// Most items one page may hold.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -161,10 +161,7 @@ impl Release {
         Ok(actions
             .unwrap_or_default()
             .into_iter()
-            .filter(|action| {
-                policy::release_action_scope(viewer, *action)
-                    .is_ok_and(|from| from.is_empty() || from.contains(&self.0.status))
-            })
+            .filter(|action| viewer.actor().may_move(*action, self.0.status).is_ok())
             .collect())
     }
 }
@@ -321,26 +318,10 @@ impl ReleaseQuery {
     async fn release(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Release>> {
         let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        ensure_visible(ctx, id).await?;
+        guard::ensure_visible(ctx, "release", id, id).await?;
         let release = releases::find(&services.db, id).await.gql()?;
         prefetch::releases(ctx, ctx.look_ahead(), std::slice::from_ref(&release)).await?;
         Ok(Some(Release(release)))
-    }
-}
-
-/// `NOT_FOUND` unless the caller may see release `id`.
-pub async fn ensure_visible(ctx: &Context<'_>, id: i32) -> Result<()> {
-    let services = ctx.data::<AppContext>()?;
-    let visibility = viewer(ctx)?.visibility();
-    if release_query::is_visible(&services.db, id, visibility)
-        .await
-        .gql()?
-    {
-        Ok(())
-    } else {
-        Err(super::error::to_graphql(&entities::DomainError::not_found(
-            "release", id,
-        )))
     }
 }
 
@@ -438,8 +419,6 @@ impl ReleaseMutation {
         ctx: &Context<'_>,
         input: CreateReleaseInput,
     ) -> Result<Release> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let template = match (input.template_id, input.use_template) {
             (Some(_), Some(false)) => {
                 return Err(validation(
@@ -466,10 +445,9 @@ impl ReleaseMutation {
             planned_end: input.planned_end,
             template,
         };
-        let created = releases::create(&services.db, audit::stamp(ctx, viewer, services), new)
+        write(ctx, async |tx| releases::create(tx, new).await)
             .await
-            .gql()?;
-        Ok(Release(created))
+            .map(Release)
     }
 
     /// Edits a release read at `expectedVersion`; a stale version fails with `CONFLICT`.
@@ -480,8 +458,6 @@ impl ReleaseMutation {
         input: UpdateReleaseInput,
         expected_version: i32,
     ) -> Result<Release> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let changes = ReleaseChanges {
             title: input.title,
             description: input.description,
@@ -494,16 +470,11 @@ impl ReleaseMutation {
             planned_end: patch(input.planned_end),
         };
         let id = parse_id(&id, "id")?;
-        let saved = releases::update(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            id,
-            changes,
-            expected_version,
-        )
+        write(ctx, async |tx| {
+            releases::update(tx, id, changes, expected_version).await
+        })
         .await
-        .gql()?;
-        Ok(Release(saved))
+        .map(Release)
     }
 
     /// Moves a release through its lifecycle; REJECT and CANCEL need a `reason`.
@@ -515,22 +486,12 @@ impl ReleaseMutation {
         action: ReleaseAction,
         reason: Option<String>,
     ) -> Result<Release> {
-        let viewer = viewer(ctx)?;
-        let only_from = policy::release_action_scope(viewer, action).map_err(guard::forbidden)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        ensure_visible(ctx, id).await?;
-        let saved = releases::transition(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            id,
-            action,
-            reason,
-            only_from,
-        )
+        write(ctx, async |tx| {
+            workflow::transition_release(tx, id, action, reason).await
+        })
         .await
-        .gql()?;
-        Ok(Release(saved))
+        .map(Release)
     }
 
     /// Records the review of a release in REVIEW; needed before CLOSE.
@@ -541,18 +502,11 @@ impl ReleaseMutation {
         outcome: ReviewOutcome,
         lessons_learned: String,
     ) -> Result<Release> {
-        let viewer = guard::require(ctx, policy::RUN_RELEASES)?;
-        let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        let saved = releases::record_review(
-            &services.db,
-            audit::stamp(ctx, viewer, services),
-            id,
-            outcome,
-            lessons_learned,
-        )
+        write(ctx, async |tx| {
+            releases::record_review(tx, id, outcome, lessons_learned).await
+        })
         .await
-        .gql()?;
-        Ok(Release(saved))
+        .map(Release)
     }
 }

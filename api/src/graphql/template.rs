@@ -1,15 +1,15 @@
 //! Milestone templates.
 
-use super::audit;
 use super::error::GqlResultExt;
 use super::guard;
 use super::loaders::ItemsOf;
+use super::write::write;
 use super::RequestLoader;
-use crate::auth::policy;
 use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{milestone_template, template_item, ReleaseType};
+use entities::policy::Capability;
 use entities::templates::{self, NewTemplate, NewTemplateItem};
 
 /// A named list of milestones new releases can start from.
@@ -76,7 +76,7 @@ pub struct TemplateQuery;
 impl TemplateQuery {
     /// Every milestone template, by name.
     async fn milestone_templates(&self, ctx: &Context<'_>) -> Result<Vec<MilestoneTemplate>> {
-        guard::require(ctx, policy::READ_TEMPLATES)?;
+        guard::require(ctx, Capability::ReadTemplates)?;
         let services = ctx.data::<AppContext>()?;
         let rows = templates::list(&services.db).await.gql()?;
         Ok(rows.into_iter().map(MilestoneTemplate).collect())
@@ -117,8 +117,6 @@ impl TemplateMutation {
         ctx: &Context<'_>,
         input: CreateMilestoneTemplateInput,
     ) -> Result<MilestoneTemplate> {
-        let viewer = guard::require(ctx, policy::ADMINISTER)?;
-        let services = ctx.data::<AppContext>()?;
         let new = NewTemplate {
             name: input.name,
             description: input.description,
@@ -134,9 +132,8 @@ impl TemplateMutation {
                 })
                 .collect(),
         };
-        let created = templates::create(&services.db, audit::stamp(ctx, viewer, services), new)
+        write(ctx, async |tx| templates::create(tx, new).await)
             .await
-            .gql()?;
-        Ok(MilestoneTemplate(created))
+            .map(MilestoneTemplate)
     }
 }

@@ -3,17 +3,17 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod history_event;
 pub mod milestone;
 pub mod milestone_template;
 pub mod person;
 pub mod person_role;
 pub mod release;
-pub mod release_event;
 pub mod stakeholder;
 pub mod template_item;
 
+pub use history_event::{EventKind, SubjectType};
 pub use milestone::MilestoneStatus;
 pub use person_role::Role;
 pub use release::{ReleaseScope, ReleaseStatus, ReleaseType, ReviewOutcome};
-pub use release_event::EventKind;
 pub use stakeholder::StakeholderRole;

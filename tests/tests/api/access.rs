@@ -96,21 +96,15 @@ impl Identities {
         let db = app.database();
         let now = app.clock.now();
         let (rm_id, _) = app.user("Expiring User", &[Role::ReleaseManager]).await;
-        let expiring = tokens::issue(
-            db,
-            Stamp::system(now),
-            rm_id,
-            "short",
-            Some(now + chrono::Duration::minutes(1)),
-        )
+        let (expiring, revoked) = entities::write(db, Stamp::system(now), async |tx| {
+            let expiring =
+                tokens::issue(tx, rm_id, "short", Some(now + chrono::Duration::minutes(1))).await?;
+            let revoked = tokens::issue(tx, rm_id, "revoked", None).await?;
+            tokens::revoke(tx, revoked.token.id).await?;
+            Ok((expiring, revoked))
+        })
         .await
         .unwrap();
-        let revoked = tokens::issue(db, Stamp::system(now), rm_id, "revoked", None)
-            .await
-            .unwrap();
-        tokens::revoke(db, Stamp::system(now), revoked.token.id)
-            .await
-            .unwrap();
         app.clock.advance(chrono::Duration::minutes(2));
         tokens.push((Who::ExpiredToken, expiring.secret));
         tokens.push((Who::RevokedToken, revoked.secret));
@@ -200,6 +194,27 @@ fn code(body: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The first root field of an operation's text, as the audit trail names it.
+fn root_field(operation: &str) -> &str {
+    let body = operation
+        .split_once('{')
+        .map_or(operation, |(_, b)| b)
+        .trim_start();
+    body.split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+}
+
+/// Every audit event so far, oldest first.
+async fn audit_rows(app: &TestApp) -> Vec<entities::entity::audit_event::Model> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    entities::entity::audit_event::Entity::find()
+        .order_by_asc(entities::entity::audit_event::Column::Id)
+        .all(app.database())
+        .await
+        .expect("read the audit trail")
+}
+
 async fn every_operation_as_every_identity(app: &TestApp) {
     let ids = Identities::create(app).await;
     let mut n = 0;
@@ -209,19 +224,40 @@ async fn every_operation_as_every_identity(app: &TestApp) {
         for who in ROLES {
             n += 1;
             let vars = prepare(app, &ids, n).await;
+            let audited_before = audit_rows(app).await;
             let body = app
                 .as_bearer(ids.token(who))
                 .graphql(&operation, vars)
                 .await;
+            // another person's token is answered as a missing one, so ids stay secret
+            let refusal = if *name == "revokeApiToken" {
+                "NOT_FOUND"
+            } else {
+                "FORBIDDEN"
+            };
             let expected = if allowed.contains(&who) {
                 None
             } else {
-                Some("FORBIDDEN".to_owned())
+                Some(refusal.to_owned())
             };
             if code(&body) != expected {
                 failures.push(format!(
                     "{name} as {who:?}: expected {expected:?}, got {body}"
                 ));
+            }
+            if operation.starts_with("mutation") {
+                let audited = audit_rows(app).await;
+                let outcome = expected.clone().unwrap_or_else(|| "OK".to_owned());
+                let last = audited.last();
+                if audited.len() != audited_before.len() + 1
+                    || last.map(|e| (e.operation.as_str(), e.outcome.as_str()))
+                        != Some((root_field(&operation), outcome.as_str()))
+                {
+                    failures.push(format!(
+                        "{name} as {who:?}: expected one audit event with outcome {outcome}, got {:?}",
+                        &audited[audited_before.len().min(audited.len())..]
+                    ));
+                }
             }
             if expected.is_some()
                 && !body["data"].is_null()

@@ -143,7 +143,7 @@ async fn database_failures_are_internal_and_say_nothing_of_the_database(app: &Te
     let owner = fixtures::person(app, "Owner").await;
     fixtures::release(app, &owner, json!({ "title": "R", "type": "MINOR" })).await;
     app.database()
-        .execute_unprepared("DROP TABLE release_events")
+        .execute_unprepared("DROP TABLE history_events")
         .await
         .expect("drop a table under the running server");
     let body = app
@@ -158,7 +158,7 @@ async fn database_failures_are_internal_and_say_nothing_of_the_database(app: &Te
     );
     let text = body.to_string().to_lowercase();
     for leak in [
-        "release_events",
+        "history_events",
         "no such table",
         "does not exist",
         "select",

@@ -252,7 +252,49 @@ async fn closed_master_takes_no_new_phases(app: &TestApp) {
     assert_eq!(refused["extensions"]["field"], "masterId");
 }
 
+/// A release's window keeps covering its milestones, as it keeps covering its phases.
+async fn shrinking_a_release_cannot_leave_its_milestones_outside(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let (start, end) = window(0, 60);
+    let release = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Mail upgrade", "type": "MINOR", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let (m_start, m_end) = window(40, 10);
+    app.ok(
+        "mutation($r: ID!, $s: DateTime, $e: DateTime) { addMilestone(input: { releaseId: $r, title: \"Cutover\", plannedStart: $s, plannedEnd: $e }) { id } }",
+        json!({ "r": release["id"], "s": m_start, "e": m_end }),
+    )
+    .await;
+    let update = "mutation($id: ID!, $v: Int!, $e: DateTime) { updateRelease(id: $id, expectedVersion: $v, input: { plannedEnd: $e }) { version plannedEnd } }";
+    let (_, short_end) = window(0, 30);
+    let refused = app
+        .error(
+            update,
+            json!({ "id": release["id"], "v": release["version"], "e": short_end }),
+        )
+        .await;
+    assert_eq!(refused["extensions"]["code"], "VALIDATION", "{refused}");
+    assert_eq!(refused["extensions"]["field"], "plannedEnd", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("Cutover"),
+        "{refused}"
+    );
+    // a window that still covers the milestone is fine
+    let (_, fitting_end) = window(0, 50);
+    let moved = app
+        .ok(
+            update,
+            json!({ "id": release["id"], "v": release["version"], "e": fitting_end }),
+        )
+        .await;
+    assert_eq!(moved["updateRelease"]["version"], 2);
+}
+
 on_both_databases!(
+    shrinking_a_release_cannot_leave_its_milestones_outside,
     scope_rules_are_enforced,
     phase_cannot_outlast_its_master,
     phase_starts_only_under_an_active_master_which_closes_last,

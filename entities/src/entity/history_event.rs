@@ -1,4 +1,5 @@
-//! The history of a release and its milestones: one row per change.
+//! The history of releases, their milestones and, as they arrive, other
+//! subjects (change requests, configuration items): one row per change.
 
 use sea_orm::entity::prelude::*;
 
@@ -27,13 +28,25 @@ pub enum EventKind {
     StakeholderRemoved,
 }
 
-/// A row of `release_events`; `field`, `from_value` and `to_value` describe one change.
+/// What kind of thing an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum SubjectType {
+    /// A release, or one of its milestones or stakeholders.
+    #[sea_orm(string_value = "RELEASE")]
+    Release,
+}
+
+/// A row of `history_events`; `field`, `from_value` and `to_value` describe one change.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "release_events")]
+#[sea_orm(table_name = "history_events")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub release_id: i32,
+    pub subject_type: SubjectType,
+    pub subject_id: i32,
+    /// The release involved, if any.
+    pub release_id: Option<i32>,
     pub milestone_id: Option<i32>,
     pub actor_id: Option<i32>,
     pub kind: EventKind,

@@ -1,0 +1,171 @@
+//! The one write path. Every change, from the API or from a job, runs in a
+//! [`Tx`]: it opens the write transaction (`BEGIN IMMEDIATE` on SQLite, so writers
+//! queue instead of failing), carries the [`Stamp`] of who acts and when, collects
+//! history events as the change goes, and at commit writes them, the audit event
+//! of the API call, and (as later features add them) outbox rows, all in the
+//! same transaction.
+
+use crate::entity::{history_event, EventKind, SubjectType};
+use crate::{audit, DomainResult, Stamp};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+/// What a history event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A release (its milestones and stakeholders included).
+    Release(i32),
+}
+
+impl Subject {
+    fn columns(self) -> (SubjectType, i32, Option<i32>) {
+        match self {
+            Subject::Release(id) => (SubjectType::Release, id, Some(id)),
+        }
+    }
+}
+
+/// One change to record; the subject, actor and time come from the unit of work.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub kind: EventKind,
+    pub milestone_id: Option<i32>,
+    pub field: Option<String>,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Event {
+    /// An event of `kind` with nothing else filled in.
+    pub fn new(kind: EventKind) -> Self {
+        Self {
+            kind,
+            milestone_id: None,
+            field: None,
+            from_value: None,
+            to_value: None,
+            note: None,
+        }
+    }
+
+    /// A change of `field` from one value to another.
+    pub fn change(
+        kind: EventKind,
+        field: &str,
+        from_value: Option<String>,
+        to_value: Option<String>,
+    ) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            from_value,
+            to_value,
+            ..Self::new(kind)
+        }
+    }
+
+    /// The same event, about one milestone.
+    pub fn on_milestone(mut self, milestone_id: i32) -> Self {
+        self.milestone_id = Some(milestone_id);
+        self
+    }
+
+    /// The same event, with a free-text note (a reason, a comment).
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
+    }
+}
+
+/// A unit of work: one write transaction with its stamp and pending history.
+pub struct Tx {
+    txn: DatabaseTransaction,
+    stamp: Stamp,
+    history: Vec<(Subject, Event)>,
+}
+
+impl Tx {
+    /// Opens the write transaction for a change made under `stamp`.
+    pub async fn begin(db: &DatabaseConnection, stamp: Stamp) -> DomainResult<Self> {
+        let txn = db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(Self {
+            txn,
+            stamp,
+            history: Vec::new(),
+        })
+    }
+
+    /// The connection to read and write through.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Who acts, when, and for which API call.
+    pub fn stamp(&self) -> &Stamp {
+        &self.stamp
+    }
+
+    /// The moment of the change.
+    pub fn now(&self) -> DateTimeUtc {
+        self.stamp.at
+    }
+
+    /// Queues history `events` about `subject`, written at commit in this order.
+    pub fn record(&mut self, subject: Subject, events: impl IntoIterator<Item = Event>) {
+        self.history
+            .extend(events.into_iter().map(|event| (subject, event)));
+    }
+
+    /// Writes the pending history and the audit event, then commits. Dropping a
+    /// `Tx` without committing rolls everything back.
+    pub async fn commit(self) -> DomainResult<()> {
+        let Tx {
+            txn,
+            stamp,
+            history,
+        } = self;
+        if !history.is_empty() {
+            let rows = history.into_iter().map(|(subject, event)| {
+                let (subject_type, subject_id, release_id) = subject.columns();
+                history_event::ActiveModel {
+                    subject_type: Set(subject_type),
+                    subject_id: Set(subject_id),
+                    release_id: Set(release_id),
+                    milestone_id: Set(event.milestone_id),
+                    actor_id: Set(stamp.actor.person_id()),
+                    kind: Set(event.kind),
+                    field: Set(event.field),
+                    from_value: Set(event.from_value),
+                    to_value: Set(event.to_value),
+                    note: Set(event.note),
+                    occurred_at: Set(stamp.at),
+                    ..Default::default()
+                }
+            });
+            history_event::Entity::insert_many(rows).exec(&txn).await?;
+        }
+        audit::record_success(&txn, &stamp).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs `change` in a new unit of work under `stamp` and commits it; for callers
+/// outside a request (the command line, demo data, tests).
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T>,
+) -> DomainResult<T> {
+    let mut tx = Tx::begin(db, stamp).await?;
+    let value = change(&mut tx).await?;
+    tx.commit().await?;
+    Ok(value)
+}

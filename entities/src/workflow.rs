@@ -1,0 +1,125 @@
+//! Lifecycle moves that span aggregates, and the one place their cascades are
+//! declared. A release or milestone move returns its new state; [`effects_of_release`]
+//! and [`effects_of_milestone`] say what must follow, and [`run`] carries it out
+//! in the same unit of work. Approvals, cost freezes and linked-change dates add
+//! an [`Effect`] here instead of edits across the aggregates.
+
+use crate::entity::{milestone, release, ReleaseStatus};
+use crate::lifecycle::milestone::MilestoneAction;
+use crate::lifecycle::release::ReleaseAction;
+use crate::policy::Capability;
+use crate::{milestones, releases, DomainResult, Tx};
+use std::collections::VecDeque;
+
+/// Something that must happen because something else did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Start the first planned milestone of the release unless one runs.
+    ActivateNextMilestone { release_id: i32 },
+    /// Cancel the release's open milestones (one statement).
+    CancelOpenMilestones { release_id: i32 },
+    /// Cancel the open phases of a master, each with its own cascade.
+    CancelPhases { master_id: i32 },
+    /// A milestone finished: start the next one, or move the release to REVIEW.
+    MilestoneFinished { release_id: i32 },
+}
+
+/// What follows a release reaching its new status.
+pub fn effects_of_release(release: &release::Model) -> Vec<Effect> {
+    match release.status {
+        ReleaseStatus::Active => vec![Effect::ActivateNextMilestone {
+            release_id: release.id,
+        }],
+        ReleaseStatus::Cancelled => vec![
+            Effect::CancelOpenMilestones {
+                release_id: release.id,
+            },
+            Effect::CancelPhases {
+                master_id: release.id,
+            },
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// What follows a milestone of `release` reaching its new status.
+pub fn effects_of_milestone(release: &release::Model, milestone: &milestone::Model) -> Vec<Effect> {
+    if !milestone.status.is_open() && release.status == ReleaseStatus::Active {
+        vec![Effect::MilestoneFinished {
+            release_id: release.id,
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Applies a lifecycle action chosen by the actor of `tx` to release `id`, with
+/// its cascades. `reason` is required to reject or cancel.
+pub async fn transition_release(
+    tx: &mut Tx,
+    id: i32,
+    action: ReleaseAction,
+    reason: Option<String>,
+) -> DomainResult<release::Model> {
+    tx.stamp().actor.may_attempt(action)?;
+    let reason = releases::reason_for(action, reason)?;
+    let before = releases::find_visible(tx, id).await?;
+    tx.stamp().actor.may_move(action, before.status)?;
+    let after = releases::apply(tx, before, action, reason).await?;
+    run(tx, effects_of_release(&after)).await?;
+    Ok(after)
+}
+
+/// Applies a lifecycle action to milestone `id`, with its cascades.
+pub async fn transition_milestone(
+    tx: &mut Tx,
+    id: i32,
+    action: MilestoneAction,
+) -> DomainResult<milestone::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let before = milestones::find_visible(tx, id).await?;
+    let release = releases::find(tx.db(), before.release_id).await?;
+    let after = milestones::apply(tx, &release, before, action).await?;
+    run(tx, effects_of_milestone(&release, &after)).await?;
+    Ok(after)
+}
+
+/// Carries out `effects` and everything they lead to, in order.
+pub async fn run(tx: &mut Tx, effects: Vec<Effect>) -> DomainResult<()> {
+    let mut queue = VecDeque::from(effects);
+    while let Some(effect) = queue.pop_front() {
+        match effect {
+            Effect::ActivateNextMilestone { release_id } => {
+                milestones::activate_next(tx, release_id).await?;
+            }
+            Effect::CancelOpenMilestones { release_id } => {
+                milestones::cancel_open(tx, release_id).await?;
+            }
+            Effect::CancelPhases { master_id } => {
+                let note = Some(format!("master release {master_id} was cancelled"));
+                for phase in releases::open_phases(tx, master_id).await? {
+                    let cancelled =
+                        releases::apply(tx, phase, ReleaseAction::Cancel, note.clone()).await?;
+                    queue.extend(effects_of_release(&cancelled));
+                }
+            }
+            Effect::MilestoneFinished { release_id } => {
+                if milestones::activate_next(tx, release_id).await?.is_some()
+                    || milestones::count_open(tx.db(), release_id).await? > 0
+                {
+                    continue;
+                }
+                let release = releases::find(tx.db(), release_id).await?;
+                let completed = releases::apply(
+                    tx,
+                    release,
+                    ReleaseAction::Complete,
+                    Some("the last milestone finished".into()),
+                )
+                .await?;
+                queue.extend(effects_of_release(&completed));
+            }
+        }
+    }
+    Ok(())
+}
