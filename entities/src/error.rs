@@ -47,7 +47,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The code as clients see it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::Validation => "VALIDATION",

@@ -3,17 +3,16 @@
 use async_graphql::{Error, ErrorExtensions, ID};
 use entities::DomainError;
 
-/// Machine-readable codes a client can branch on.
+/// Codes a client can branch on. The domain's own codes come from
+/// [`entities::error::ErrorCode`]; the API adds only the transport ones.
 pub mod code {
-    pub const NOT_FOUND: &str = "NOT_FOUND";
-    pub const VALIDATION: &str = "VALIDATION";
-    pub const INVALID_TRANSITION: &str = "INVALID_TRANSITION";
-    pub const CONFLICT: &str = "CONFLICT";
-    pub const FORBIDDEN: &str = "FORBIDDEN";
+    use entities::error::ErrorCode;
+
+    pub const VALIDATION: &str = ErrorCode::Validation.as_str();
+    pub const INTERNAL: &str = ErrorCode::Internal.as_str();
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-    pub const INTERNAL: &str = "INTERNAL";
 }
 
 /// Converts a domain result into a GraphQL result.
@@ -34,38 +33,38 @@ impl<T> GqlResultExt<T> for Result<T, std::sync::Arc<DomainError>> {
     }
 }
 
-/// The GraphQL error for `err`; database details are logged, never returned.
+/// The GraphQL error for `err`, coded by the domain; database details are
+/// logged, never returned.
 pub fn to_graphql(err: &DomainError) -> Error {
-    match err {
-        DomainError::NotFound { entity, id } => Error::new(err.to_string()).extend_with(|_, e| {
-            e.set("code", code::NOT_FOUND);
-            e.set("entity", *entity);
-            e.set("id", id.as_str());
-        }),
-        DomainError::Validation { field, message } => validation(field, message),
-        DomainError::InvalidTransition {
-            from,
-            action,
-            allowed,
-            message,
-        } => Error::new(message.clone()).extend_with(|_, e| {
-            e.set("code", code::INVALID_TRANSITION);
-            e.set("from", from.as_str());
-            e.set("action", action.as_str());
-            e.set("allowedActions", allowed.clone());
-        }),
-        DomainError::Forbidden(message) => {
-            Error::new(message.clone()).extend_with(|_, e| e.set("code", code::FORBIDDEN))
-        }
-        DomainError::Conflict(message) => {
-            Error::new(message.clone()).extend_with(|_, e| e.set("code", code::CONFLICT))
-        }
+    let code = err.code().as_str();
+    let message = match err {
         DomainError::Database(db_err) => {
             tracing::error!(error = %db_err, "database error");
-            Error::new("internal error; the details are in the server log")
-                .extend_with(|_, e| e.set("code", code::INTERNAL))
+            "internal error; the details are in the server log".to_owned()
         }
-    }
+        _ => err.to_string(),
+    };
+    Error::new(message).extend_with(|_, e| {
+        e.set("code", code);
+        match err {
+            DomainError::NotFound { entity, id } => {
+                e.set("entity", *entity);
+                e.set("id", id.as_str());
+            }
+            DomainError::Validation { field, .. } => e.set("field", field.as_str()),
+            DomainError::InvalidTransition {
+                from,
+                action,
+                allowed,
+                ..
+            } => {
+                e.set("from", from.as_str());
+                e.set("action", action.as_str());
+                e.set("allowedActions", allowed.clone());
+            }
+            _ => {}
+        }
+    })
 }
 
 /// An `INTERNAL` error for a broken invariant; `what` is logged, not returned.
