@@ -219,6 +219,37 @@ impl Default for LogSettings {
     }
 }
 
+/// The section path of a flat variable name from before configuration had
+/// sections (`RELEASEDESK_BIND`, `RELEASEDESK_DATABASE_URL`…), still accepted.
+fn legacy_key(flat: &str) -> Option<&'static str> {
+    Some(match flat {
+        "bind" => "server.bind",
+        "graphiql" => "server.graphiql",
+        "cors_origins" => "server.cors_origins",
+        "max_body_bytes" => "server.max_body_bytes",
+        "batching" => "server.batching",
+        "max_batch_size" => "server.max_batch_size",
+        "database_url" => "database.url",
+        "db_max_connections" => "database.max_connections",
+        "migrate_on_start" => "database.migrate_on_start",
+        "introspection" => "graphql.introspection",
+        "max_depth" => "graphql.max_depth",
+        "max_complexity" => "graphql.max_complexity",
+        "max_aliases" => "graphql.max_aliases",
+        "jwt_hs256_secret" => "auth.jwt.hs256_secret",
+        "jwt_jwks_path" => "auth.jwt.jwks_path",
+        "jwt_issuer" => "auth.jwt.issuer",
+        "jwt_audience" => "auth.jwt.audience",
+        "jwt_leeway_seconds" => "auth.jwt.leeway_seconds",
+        "jwt_email_claim" => "auth.jwt.email_claim",
+        "jwt_roles_claim" => "auth.jwt.roles_claim",
+        "jwt_grant_roles" => "auth.jwt.grant_roles",
+        "log" => "log.filter",
+        "log_format" => "log.format",
+        _ => return None,
+    })
+}
+
 /// The scheme of a database URL, safe to log.
 pub fn database_kind(url: &str) -> &str {
     url.split_once(':').map_or("unknown", |(scheme, _)| scheme)
@@ -255,7 +286,12 @@ impl Settings {
                         let key = key.as_str().to_ascii_uppercase();
                         key != "CONFIG" && !key.starts_with(TEST_HARNESS_PREFIX)
                     })
-                    .split("__"),
+                    .map(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        legacy_key(&key)
+                            .map_or_else(|| key.replace("__", "."), str::to_owned)
+                            .into()
+                    }),
             )
     }
 
@@ -347,6 +383,16 @@ mod tests {
             jail.set_env("RELEASEDESK_DATABASE__URL", "postgres://db/two");
             let settings: Settings = Settings::figment(Toml::string("")).extract()?;
             assert_eq!(settings.database.url.expose(), "postgres://db/two");
+            // the flat names from before sections still work
+            jail.set_env("RELEASEDESK_BIND", "127.0.0.1:9999");
+            jail.set_env("RELEASEDESK_LOG_FORMAT", "json");
+            let settings: Settings = Settings::figment(Toml::string("")).extract()?;
+            assert_eq!(settings.server.bind, "127.0.0.1:9999");
+            assert_eq!(settings.log.format, LogFormat::Json);
+            jail.set_env("RELEASEDESK_BNID", "x");
+            assert!(Settings::figment(Toml::string(""))
+                .extract::<Settings>()
+                .is_err());
             Ok(())
         });
     }
