@@ -14,7 +14,6 @@ pub mod lifecycle;
 pub mod milestones;
 pub mod people;
 pub mod policy;
-pub mod release_query;
 pub mod releases;
 pub mod stakeholders;
 pub mod templates;

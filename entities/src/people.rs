@@ -45,7 +45,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> DomainResult<Vec<person::Model>> {
     let mut query = person::Entity::find();
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = crate::release_query::contains_pattern(term);
+        let pattern = crate::releases::list::contains_pattern(term);
         query = query.filter(
             Expr::expr(Func::lower(Expr::col(person::Column::Name)))
                 .like(LikeExpr::new(pattern.clone()).escape('\\'))

@@ -4,7 +4,7 @@
 
 use crate::entity::{ReleaseStatus, Role};
 use crate::lifecycle::release::ReleaseAction;
-use crate::release_query::Visibility;
+use crate::releases::list::Visibility;
 use crate::{DomainError, DomainResult};
 
 /// Who makes a change.

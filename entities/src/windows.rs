@@ -28,21 +28,27 @@ pub fn ordered(window: Window, end_field: &str) -> DomainResult<()> {
     }
 }
 
-/// Checks that `inner` lies inside `outer`, end by end.
+/// Checks that `inner` lies inside `outer`: each end it gives must fall within
+/// the ends `outer` gives, so a half-open window cannot lie outside its parent.
 pub fn inside(inner: Window, outer: Window, what: &str) -> DomainResult<()> {
-    if let (Some(start), Some(outer_start)) = (inner.0, outer.0) {
-        if start < outer_start {
+    for (field, instant) in [("plannedStart", inner.0), ("plannedEnd", inner.1)] {
+        let Some(instant) = instant else { continue };
+        if let Some(outer_start) = outer.0.filter(|s| instant < *s) {
             return Err(DomainError::validation(
-                "plannedStart",
-                format!("{what} must not start before {}", outer_start.to_rfc3339()),
+                field,
+                format!(
+                    "{what} must lie inside its parent's window, which starts {}",
+                    outer_start.to_rfc3339()
+                ),
             ));
         }
-    }
-    if let (Some(end), Some(outer_end)) = (inner.1, outer.1) {
-        if end > outer_end {
+        if let Some(outer_end) = outer.1.filter(|e| instant > *e) {
             return Err(DomainError::validation(
-                "plannedEnd",
-                format!("{what} must not end after {}", outer_end.to_rfc3339()),
+                field,
+                format!(
+                    "{what} must lie inside its parent's window, which ends {}",
+                    outer_end.to_rfc3339()
+                ),
             ));
         }
     }
@@ -105,10 +111,15 @@ pub async fn check_release_move<C: ConnectionTrait>(
 
 /// `window` must contain `inner`, reported from the outer window's side.
 fn must_cover(window: Window, inner: Window, what: &str) -> DomainResult<()> {
-    inside(inner, window, what).map_err(|err| {
-        let field = match &err {
-            DomainError::Validation { field, .. } => field.clone(),
-            _ => "plannedStart".into(),
+    inside(inner, window, what).map_err(|_| {
+        // name the release's own end that no longer covers `inner`
+        let before_start = window
+            .0
+            .is_some_and(|start| [inner.0, inner.1].into_iter().flatten().any(|i| i < start));
+        let field = if before_start {
+            "plannedStart"
+        } else {
+            "plannedEnd"
         };
         DomainError::validation(
             field,
@@ -119,4 +130,32 @@ fn must_cover(window: Window, inner: Window, what: &str) -> DomainResult<()> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day(d: u32) -> Option<DateTime<Utc>> {
+        Utc.with_ymd_and_hms(2027, 1, d, 0, 0, 0).single()
+    }
+
+    #[test]
+    fn each_given_end_must_fall_inside_the_parent() {
+        let parent = (day(10), day(20));
+        assert!(inside((day(12), day(18)), parent, "x").is_ok());
+        assert!(inside((None, day(15)), parent, "x").is_ok());
+        // only an end, before the parent starts
+        let early = inside((None, day(5)), parent, "x").unwrap_err();
+        assert!(
+            matches!(early, DomainError::Validation { ref field, .. } if field == "plannedEnd")
+        );
+        // only a start, after the parent ends
+        assert!(inside((day(25), None), parent, "x").is_err());
+        assert!(inside((day(9), day(15)), parent, "x").is_err());
+        assert!(inside((day(15), day(21)), parent, "x").is_err());
+        // an open parent end bounds nothing on that side
+        assert!(inside((day(25), None), (day(10), None), "x").is_ok());
+    }
 }

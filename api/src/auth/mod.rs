@@ -6,7 +6,7 @@ pub mod jwt;
 
 use crate::context::AppContext;
 use entities::entity::{person, Role};
-use entities::release_query::Visibility;
+use entities::releases::list::Visibility;
 use entities::tokens::{self, TokenRejection};
 use entities::{access, Actor, DomainError};
 use serde_json::Value;

@@ -5,7 +5,8 @@ use crate::auth::Viewer;
 use crate::context::AppContext;
 use async_graphql::{Context, Error, ErrorExtensions, Result};
 use entities::policy::Capability;
-use entities::{release_query, DomainError};
+use entities::releases::list;
+use entities::DomainError;
 
 /// The authenticated caller; every executed request has one.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
@@ -31,7 +32,7 @@ pub async fn ensure_visible(
 ) -> Result<()> {
     let app = ctx.data::<AppContext>()?;
     let visibility = viewer(ctx)?.visibility();
-    if release_query::is_visible(&app.db, release_id, visibility)
+    if list::is_visible(&app.db, release_id, visibility)
         .await
         .gql()?
     {

@@ -5,7 +5,7 @@ use async_graphql::dataloader::Loader;
 use entities::entity::{history_event, milestone, person, release, stakeholder, template_item};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
-use entities::release_query::Visibility;
+use entities::releases::list::Visibility;
 use entities::{history, milestones, people, releases, stakeholders, templates, DomainError};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 use std::collections::HashMap;

@@ -18,7 +18,7 @@ mod write;
 
 use crate::context::AppContext;
 use async_graphql::{dataloader::DataLoader, EmptySubscription, MergedObject, Schema};
-use entities::release_query::Visibility;
+use entities::releases::list::Visibility;
 use sea_orm::DatabaseConnection;
 
 /// Read operations.

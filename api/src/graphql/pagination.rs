@@ -2,7 +2,7 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::DateTime;
-use entities::release_query::SortKey;
+use entities::releases::list::SortKey;
 
 /// Encodes a sort key as an opaque cursor.
 pub fn encode(key: &SortKey) -> String {

@@ -1,0 +1,10 @@
+//! Releases in the schema: the object, the list with filters and cursors, and
+//! the mutations that create, edit and move them.
+
+mod list;
+mod mutation;
+mod object;
+
+pub use list::ReleaseQuery;
+pub use mutation::ReleaseMutation;
+pub use object::Release;

@@ -1,0 +1,215 @@
+//! Adding and editing milestones, from a user or a template.
+
+use super::{count_open, find_visible};
+use crate::entity::{milestone, template_item, EventKind, MilestoneStatus, ReleaseStatus};
+use crate::kit::save;
+use crate::lifecycle::milestone as lifecycle;
+use crate::lifecycle::release::status_name as release_status_name;
+use crate::policy::Capability;
+use crate::{releases, validate, windows, DomainError, DomainResult, Event, Subject, Tx};
+use chrono::{DateTime, Utc};
+use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
+
+/// Input of [`add`].
+#[derive(Debug, Clone)]
+pub struct NewMilestone {
+    pub release_id: i32,
+    pub title: String,
+    pub description: String,
+    pub requires_approval: bool,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub planned_end: Option<DateTime<Utc>>,
+}
+
+/// Input of [`update`]: `None` leaves a field alone; `Some(None)` clears a date.
+#[derive(Debug, Clone, Default)]
+pub struct MilestoneChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub planned_start: Option<Option<DateTime<Utc>>>,
+    pub planned_end: Option<Option<DateTime<Utc>>>,
+}
+
+/// Appends a milestone to a release that is still being planned or run. In an
+/// ACTIVE release with no open milestone it starts at once.
+pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
+    let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
+    windows::ordered((new.planned_start, new.planned_end), "plannedEnd")?;
+    let release = releases::find_visible(tx, new.release_id).await?;
+    let txn = tx.db();
+    if !release.status.is_open() || release.status == ReleaseStatus::Review {
+        return Err(DomainError::validation(
+            "releaseId",
+            format!(
+                "a {} release takes no new milestones",
+                release_status_name(release.status)
+            ),
+        ));
+    }
+    windows::check_milestone(&release, (new.planned_start, new.planned_end))?;
+    let last_sequence: Option<i32> = milestone::Entity::find()
+        .select_only()
+        .column_as(milestone::Column::Sequence.max(), "s")
+        .filter(milestone::Column::ReleaseId.eq(release.id))
+        .into_tuple::<Option<i32>>()
+        .one(txn)
+        .await?
+        .flatten();
+    let starts_now =
+        release.status == ReleaseStatus::Active && count_open(txn, release.id).await? == 0;
+    let created = milestone::ActiveModel {
+        release_id: Set(release.id),
+        sequence: Set(last_sequence.unwrap_or(0) + 1),
+        title: Set(title.clone()),
+        description: Set(description),
+        status: Set(if starts_now {
+            MilestoneStatus::Active
+        } else {
+            MilestoneStatus::Planned
+        }),
+        requires_approval: Set(new.requires_approval),
+        planned_start: Set(new.planned_start),
+        planned_end: Set(new.planned_end),
+        actual_start: Set(starts_now.then_some(tx.now())),
+        actual_end: Set(None),
+        created_at: Set(tx.now()),
+        updated_at: Set(tx.now()),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    tx.record(
+        Subject::Release(release.id),
+        [
+            Event::change(EventKind::MilestoneAdded, "title", None, Some(title))
+                .on_milestone(created.id),
+        ],
+    );
+    Ok(created)
+}
+
+/// Edits an open milestone; with `expected_version` the edit fails if it changed meanwhile.
+pub async fn update(
+    tx: &mut Tx,
+    id: i32,
+    changes: MilestoneChanges,
+    expected_version: Option<i32>,
+) -> DomainResult<milestone::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let before = find_visible(tx, id).await?;
+    if let Some(expected) = expected_version {
+        crate::kit::check_version(&before, expected)?;
+    }
+    if !before.status.is_open() {
+        return Err(DomainError::validation(
+            "id",
+            format!(
+                "a {} milestone can no longer be edited",
+                lifecycle::status_name(before.status)
+            ),
+        ));
+    }
+    let mut row: milestone::ActiveModel = Default::default();
+    let mut events = Vec::new();
+    let change = |field: &str, from: String, to: String| {
+        Event::change(EventKind::MilestoneUpdated, field, Some(from), Some(to)).on_milestone(id)
+    };
+    if let Some(title) = changes.title {
+        let title = validate::required_text("title", &title, validate::MAX_TITLE)?;
+        if title != before.title {
+            events.push(change("title", before.title.clone(), title.clone()));
+            row.title = Set(title);
+        }
+    }
+    if let Some(description) = changes.description {
+        let description = validate::optional_text("description", &description, validate::MAX_TEXT)?;
+        if description != before.description {
+            events.push(change(
+                "description",
+                before.description.clone(),
+                description.clone(),
+            ));
+            row.description = Set(description);
+        }
+    }
+    if let Some(requires) = changes
+        .requires_approval
+        .filter(|r| *r != before.requires_approval)
+    {
+        if before.status == MilestoneStatus::PendingApproval {
+            return Err(DomainError::validation(
+                "requiresApproval",
+                "the approval requirement cannot change while an approval is pending",
+            ));
+        }
+        events.push(change(
+            "requiresApproval",
+            before.requires_approval.to_string(),
+            requires.to_string(),
+        ));
+        row.requires_approval = Set(requires);
+    }
+    let start = changes.planned_start.unwrap_or(before.planned_start);
+    let end = changes.planned_end.unwrap_or(before.planned_end);
+    if (start, end) != (before.planned_start, before.planned_end) {
+        let release = releases::find(tx.db(), before.release_id).await?;
+        windows::check_milestone(&release, (start, end))?;
+        for (field, old, new) in [
+            ("plannedStart", before.planned_start, start),
+            ("plannedEnd", before.planned_end, end),
+        ] {
+            if old != new {
+                events.push(
+                    Event::change(
+                        EventKind::MilestoneUpdated,
+                        field,
+                        validate::show_time(old),
+                        validate::show_time(new),
+                    )
+                    .on_milestone(id),
+                );
+            }
+        }
+        row.planned_start = Set(start);
+        row.planned_end = Set(end);
+    }
+    if events.is_empty() {
+        return Ok(before);
+    }
+    let saved = save(tx.db(), tx.now(), &before, row).await?;
+    tx.record(Subject::Release(before.release_id), events);
+    Ok(saved)
+}
+
+/// Creates the milestones of a template for a new release.
+pub(crate) async fn insert_from_template(
+    tx: &Tx,
+    release_id: i32,
+    items: &[template_item::Model],
+) -> DomainResult<Vec<milestone::Model>> {
+    let mut created = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let row = milestone::ActiveModel {
+            release_id: Set(release_id),
+            sequence: Set(i32::try_from(index).unwrap_or(i32::MAX - 1) + 1),
+            title: Set(item.title.clone()),
+            description: Set(item.description.clone()),
+            status: Set(MilestoneStatus::Planned),
+            requires_approval: Set(item.requires_approval),
+            planned_start: Set(None),
+            planned_end: Set(None),
+            actual_start: Set(None),
+            actual_end: Set(None),
+            created_at: Set(tx.now()),
+            updated_at: Set(tx.now()),
+            version: Set(1),
+            ..Default::default()
+        };
+        created.push(row.insert(tx.db()).await?);
+    }
+    Ok(created)
+}

@@ -1,0 +1,58 @@
+//! Milestones: adding and editing them, moving them in sequence, and the actions
+//! each would allow. The cascades (next milestone, release to REVIEW) are
+//! [`crate::workflow`]'s.
+
+mod actions;
+mod edit;
+mod transition;
+
+pub use actions::available_actions;
+pub(crate) use edit::insert_from_template;
+pub use edit::{add, update, MilestoneChanges, NewMilestone};
+pub(crate) use transition::{activate_next, apply, cancel_open};
+
+use crate::entity::{milestone, MilestoneStatus};
+use crate::kit::group_by;
+use crate::{releases, DomainError, DomainResult, Tx};
+use sea_orm::{prelude::*, QueryOrder};
+use std::collections::HashMap;
+
+/// Loads one milestone or answers `NotFound`.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<milestone::Model> {
+    milestone::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("milestone", id))
+}
+
+/// The milestones of each release in `release_ids`, in sequence, in one query.
+pub async fn for_releases<C: ConnectionTrait>(
+    db: &C,
+    release_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<milestone::Model>>> {
+    let rows = milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.is_in(release_ids.iter().copied()))
+        .order_by_asc(milestone::Column::ReleaseId)
+        .order_by_asc(milestone::Column::Sequence)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |row| row.release_id))
+}
+
+/// Loads a milestone of a release the actor of `tx` may see, or answers `NotFound`.
+pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<milestone::Model> {
+    let milestone = find(tx.db(), id).await?;
+    releases::find_visible(tx, milestone.release_id)
+        .await
+        .map_err(|_| DomainError::not_found("milestone", id))?;
+    Ok(milestone)
+}
+
+/// Milestones of a release still PLANNED, ACTIVE or PENDING_APPROVAL.
+pub(crate) async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> DomainResult<u64> {
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::ReleaseId.eq(release_id))
+        .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
+        .count(db)
+        .await?)
+}
