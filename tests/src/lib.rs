@@ -179,6 +179,13 @@ impl TestApp {
             .await
     }
 
+    /// The first error of a request that must fail with `code`, as the administrator.
+    pub async fn expect_code(&self, query: &str, variables: Value, code: &str) -> Value {
+        self.as_bearer(Some(&self.admin_token))
+            .expect_code(query, variables, code)
+            .await
+    }
+
     /// A client sending `Authorization: Bearer <token>`, or no header at all.
     pub fn as_bearer<'a>(&'a self, token: Option<&'a str>) -> Client<'a> {
         Client { app: self, token }
@@ -344,6 +351,22 @@ impl Client<'_> {
             .cloned()
             .unwrap_or_else(|| panic!("expected an error, got {body:#}"))
     }
+
+    /// The first error of a request that must fail with `code` (its `extensions.code`).
+    pub async fn expect_code(&self, query: &str, variables: Value, code: &str) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert_eq!(
+            error_code(&body),
+            Some(code),
+            "expected {code} from {query}, got {body:#}"
+        );
+        body["errors"][0].clone()
+    }
+}
+
+/// The `extensions.code` of the first error of a response body, if it has one.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
 }
 
 async fn user_with_token(
