@@ -83,6 +83,15 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> DomainResult<Vec<audit_event::Model>> {
     use audit_event::Column as C;
+    if let Some(operation) = &filter.operation {
+        crate::validate::optional_text("filter.operation", operation, crate::validate::MAX_TITLE)?;
+    }
+    if let Some(request_id) = &filter.request_id {
+        crate::validate::optional_text("filter.requestId", request_id, crate::validate::MAX_TITLE)?;
+    }
+    if let Some(since) = filter.since {
+        crate::validate::instant("filter.since", since)?;
+    }
     let mut query = audit_event::Entity::find();
     if let Some(actor_id) = filter.actor_id {
         query = query.filter(C::ActorId.eq(actor_id));

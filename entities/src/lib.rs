@@ -19,7 +19,7 @@ pub mod stakeholders;
 pub mod templates;
 pub mod tokens;
 pub mod unit_of_work;
-mod validate;
+pub mod validate;
 pub mod windows;
 pub mod workflow;
 

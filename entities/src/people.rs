@@ -44,7 +44,11 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> DomainResult<Vec<person::Model>> {
     let mut query = person::Entity::find();
-    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+    let term = match search {
+        Some(search) => validate::search("search", search)?,
+        None => None,
+    };
+    if let Some(term) = term.as_deref() {
         let pattern = crate::releases::list::contains_pattern(term);
         query = query.filter(
             Expr::expr(Func::lower(Expr::col(person::Column::Name)))

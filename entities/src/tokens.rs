@@ -41,6 +41,9 @@ pub async fn issue(
 ) -> DomainResult<IssuedToken> {
     tx.stamp().actor.require(Capability::Administer)?;
     let name = validate::required_text("name", name, validate::MAX_TITLE)?;
+    if let Some(at) = expires_at {
+        validate::instant("expiresAt", at)?;
+    }
     if expires_at.is_some_and(|at| at <= tx.now()) {
         return Err(DomainError::validation(
             "expiresAt",

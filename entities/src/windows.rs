@@ -4,7 +4,7 @@
 //! half-open window cannot slip outside its parent.
 
 use crate::entity::{milestone, release, MilestoneStatus, ReleaseScope, ReleaseStatus};
-use crate::validate::show_time;
+use crate::validate::{self, show_time};
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{prelude::*, QueryOrder};
@@ -19,6 +19,12 @@ pub fn of_release(release: &release::Model) -> Window {
 
 /// A window whose end, when both ends are given, is after its start.
 pub fn ordered(window: Window, end_field: &str) -> DomainResult<()> {
+    if let Some(start) = window.0 {
+        validate::instant("plannedStart", start)?;
+    }
+    if let Some(end) = window.1 {
+        validate::instant(end_field, end)?;
+    }
     match window {
         (Some(start), Some(end)) if end <= start => Err(DomainError::validation(
             end_field,

@@ -118,13 +118,14 @@ impl JwtVerifier {
             .get("exp")
             .and_then(Value::as_i64)
             .ok_or(AuthFailure::Invalid)?;
-        if exp + leeway <= now {
+        // saturating: `exp` and `nbf` are the caller's numbers and may sit at i64's ends
+        if exp.saturating_add(leeway) <= now {
             return Err(AuthFailure::Expired);
         }
         if claims
             .get("nbf")
             .and_then(Value::as_i64)
-            .is_some_and(|nbf| nbf - leeway > now)
+            .is_some_and(|nbf| nbf.saturating_sub(leeway) > now)
         {
             return Err(AuthFailure::Invalid);
         }

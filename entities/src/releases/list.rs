@@ -4,7 +4,7 @@
 use crate::entity::{
     milestone, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus, ReleaseType,
 };
-use crate::DomainResult;
+use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
@@ -191,8 +191,36 @@ fn filtered(filter: &ReleaseFilter) -> Select<release::Entity> {
     query
 }
 
+impl ReleaseFilter {
+    /// Refuses criteria no database should see: control characters or an
+    /// overlong search term, instants outside 1970–9999.
+    pub fn check(&self) -> DomainResult<()> {
+        if let Some(search) = &self.search {
+            validate::search("filter.search", search)?;
+        }
+        if let Some((from, to)) = self.planned_between {
+            validate::instant("filter.plannedBetween.start", from)?;
+            validate::instant("filter.plannedBetween.end", to)?;
+        }
+        Ok(())
+    }
+}
+
+impl PageRequest {
+    /// Refuses cursors whose sort key lies outside 1970–9999 (a forged cursor).
+    pub fn check(&self) -> DomainResult<()> {
+        for (field, key) in [("after", &self.after), ("before", &self.before)] {
+            if let Some(start) = key.as_ref().and_then(|k| k.planned_start) {
+                validate::instant(field, start)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// How many releases match `filter`.
 pub async fn count<C: ConnectionTrait>(db: &C, filter: &ReleaseFilter) -> DomainResult<u64> {
+    filter.check()?;
     Ok(filtered(filter).count(db).await?)
 }
 
@@ -203,6 +231,8 @@ pub async fn page<C: ConnectionTrait>(
     order: SortOrder,
     request: PageRequest,
 ) -> DomainResult<Page> {
+    filter.check()?;
+    request.check()?;
     // Fetching from the end walks the list backwards, then flips the rows.
     let walk = Walk {
         field: order.field,

@@ -162,7 +162,95 @@ async fn database_failures_are_internal_and_say_nothing_of_the_database(app: &Te
     }
 }
 
+/// Text with control characters, overlong search terms and instants outside
+/// 1970–9999 are refused as VALIDATION naming the field, on both databases, before
+/// they reach a query (PostgreSQL would answer INTERNAL, SQLite would store them).
+async fn bad_text_and_instants_never_reach_the_database(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let create = "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id } }";
+    for (input, field) in [
+        (
+            json!({ "title": "Mail\u{0}upgrade", "type": "MINOR", "ownerId": owner }),
+            "title",
+        ),
+        (
+            json!({ "title": "Mail", "description": "bell\u{7}", "type": "MINOR", "ownerId": owner }),
+            "description",
+        ),
+        (
+            json!({ "title": "Mail", "type": "MINOR", "ownerId": owner, "plannedStart": "-4800-01-01T00:00:00Z" }),
+            "plannedStart",
+        ),
+        (
+            json!({ "title": "Mail", "type": "MINOR", "ownerId": owner, "plannedStart": "2027-01-01T00:00:00Z", "plannedEnd": "+20000-01-01T00:00:00Z" }),
+            "plannedEnd",
+        ),
+    ] {
+        let error = app
+            .expect_code(create, json!({ "input": input }), "VALIDATION")
+            .await;
+        assert_eq!(error["extensions"]["field"], field, "{error}");
+    }
+    let list =
+        "query($f: ReleaseFilter) { releases(filter: $f) { totalCount edges { node { id } } } }";
+    for (filter, field) in [
+        (json!({ "search": "\u{0}" }), "filter.search"),
+        (json!({ "search": "x".repeat(50_000) }), "filter.search"),
+        (
+            json!({ "plannedBetween": { "start": "-4800-01-01T00:00:00Z", "end": "2027-01-01T00:00:00Z" } }),
+            "filter.plannedBetween.start",
+        ),
+    ] {
+        let error = app
+            .expect_code(list, json!({ "f": filter }), "VALIDATION")
+            .await;
+        assert_eq!(error["extensions"]["field"], field, "{error}");
+    }
+    let people = app
+        .expect_code(
+            "query($s: String) { people(search: $s) { id } }",
+            json!({ "s": "a\u{0}" }),
+            "VALIDATION",
+        )
+        .await;
+    assert_eq!(people["extensions"]["field"], "search");
+    let audit = app
+        .expect_code(
+            "query($s: DateTime) { auditEvents(filter: { since: $s }) { id } }",
+            json!({ "s": "-4800-01-01T00:00:00Z" }),
+            "VALIDATION",
+        )
+        .await;
+    assert_eq!(audit["extensions"]["field"], "filter.since");
+    // nothing was written
+    let count = app.ok("{ releases { totalCount } }", json!({})).await;
+    assert_eq!(count["releases"]["totalCount"], 0);
+}
+
+/// A phase that gives only an end must still lie inside its master.
+async fn half_open_windows_cannot_lie_outside_their_parent(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let (start, end) = fixtures::window(0, 100);
+    let master = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Rollout", "type": "MAJOR", "scope": "MASTER", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let error = app
+        .expect_code(
+            "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id } }",
+            json!({ "input": { "title": "Early phase", "type": "MINOR", "scope": "PHASE",
+                "masterId": master["id"], "ownerId": owner, "plannedEnd": "2020-01-01T00:00:00Z" } }),
+            "VALIDATION",
+        )
+        .await;
+    assert_eq!(error["extensions"]["field"], "plannedEnd", "{error}");
+}
+
 on_both_databases!(
+    bad_text_and_instants_never_reach_the_database,
+    half_open_windows_cannot_lie_outside_their_parent,
     database_failures_are_internal_and_say_nothing_of_the_database,
     missing_records_are_not_found,
     bad_input_is_a_validation_error_naming_the_field,

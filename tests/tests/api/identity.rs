@@ -109,6 +109,30 @@ async fn expired_tokens_are_refused(app: &TestApp) {
     assert_eq!(past["extensions"]["field"], "expiresAt");
 }
 
+/// `exp` and `nbf` at the ends of i64 are compared without overflow (no panic in
+/// debug builds): the far future is valid, the far past refused.
+async fn jwt_times_at_the_ends_of_i64_do_not_overflow(app: &TestApp) {
+    fixtures::person(app, "Edge Case").await;
+    let far_future = jwt(
+        app,
+        json!({ "email": "edge.case@example.com", "exp": i64::MAX, "nbf": i64::MIN }),
+    );
+    let me = app
+        .as_bearer(Some(&far_future))
+        .ok("{ me { email } }", json!({}))
+        .await;
+    assert_eq!(me["me"]["email"], "edge.case@example.com");
+    let far_past = jwt(
+        app,
+        json!({ "email": "edge.case@example.com", "exp": i64::MIN }),
+    );
+    let body = app
+        .as_bearer(Some(&far_past))
+        .graphql("{ me { email } }", json!({}))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+}
+
 async fn jwts_map_their_email_to_a_person(app: &TestApp) {
     let sam = fixtures::person(app, "Sam Stakeholder").await;
     let token = jwt(app, json!({ "email": "SAM.stakeholder@example.com" }));
@@ -400,6 +424,7 @@ on_both_databases!(
     api_tokens_are_shown_once_stored_hashed_and_revocable,
     expired_tokens_are_refused,
     jwts_map_their_email_to_a_person,
+    jwt_times_at_the_ends_of_i64_do_not_overflow,
     every_mutation_is_audited_with_actor_token_and_request,
     the_first_administrator_is_bootstrapped_once,
     websocket_connection_init_payloads_authenticate,
