@@ -38,6 +38,8 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
     let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     windows::ordered((new.planned_start, new.planned_end), "plannedEnd")?;
+    // the release is read, and the next sequence number taken, under its lock
+    releases::lock(tx, new.release_id).await?;
     let release = releases::find_visible(tx, new.release_id).await?;
     let txn = tx.db();
     if !release.status.is_open() || release.status == ReleaseStatus::Review {

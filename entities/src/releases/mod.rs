@@ -17,7 +17,7 @@ pub(crate) use transition::{apply, open_phases};
 
 use crate::entity::{person, release, stakeholder, StakeholderRole};
 use crate::{DomainError, DomainResult, Tx};
-use sea_orm::{prelude::*, ActiveValue::Set};
+use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
 
 /// Loads one release or answers `NotFound`.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<release::Model> {
@@ -37,6 +37,18 @@ pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<release::Model> {
     query
         .one(tx.db())
         .await?
+        .ok_or_else(|| DomainError::not_found("release", id))
+}
+
+/// Locks release `id` until the unit of work ends (`SELECT … FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already holds the whole database), so
+/// changes that read and then extend its children queue instead of colliding.
+pub(crate) async fn lock(tx: &Tx, id: i32) -> DomainResult<()> {
+    release::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(tx.db())
+        .await?
+        .map(|_| ())
         .ok_or_else(|| DomainError::not_found("release", id))
 }
 

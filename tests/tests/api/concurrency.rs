@@ -63,7 +63,33 @@ async fn racing_transitions_apply_exactly_once(app: &TestApp) {
     assert_eq!(history["release"]["version"], 2);
 }
 
+/// Appending milestones at the same moment never fails: each gets its own
+/// sequence number (the release row is locked while the next one is chosen).
+async fn parallel_milestones_are_all_appended_in_sequence(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let release = fixtures::release(app, &owner, json!({ "title": "Race", "type": "MINOR" })).await;
+    let id = release["id"].as_str().unwrap().to_owned();
+    let attempts = (0..8).map(|n| {
+        app.graphql(
+            "mutation($r: ID!, $t: String!) { addMilestone(input: { releaseId: $r, title: $t }) { sequence } }",
+            json!({ "r": id, "t": format!("Step {n}") }),
+        )
+    });
+    let results = futures::future::join_all(attempts).await;
+    let mut sequences: Vec<i64> = results
+        .iter()
+        .map(|r| {
+            r["data"]["addMilestone"]["sequence"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("every append succeeds: {r:#}"))
+        })
+        .collect();
+    sequences.sort_unstable();
+    assert_eq!(sequences, (1..=8).collect::<Vec<_>>());
+}
+
 on_both_databases!(
+    parallel_milestones_are_all_appended_in_sequence,
     stale_version_is_a_conflict_and_changes_nothing,
     racing_transitions_apply_exactly_once,
 );
