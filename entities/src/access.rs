@@ -4,7 +4,7 @@ use crate::entity::{person, person_role, Role};
 use crate::kit::group_by;
 use crate::policy::Capability;
 use crate::{DomainError, DomainResult, Tx};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// The roles of one person; without any stored role a person is a stakeholder.
@@ -39,6 +39,18 @@ pub async fn set_roles(tx: &mut Tx, person_id: i32, roles: &[Role]) -> DomainRes
         .one(txn)
         .await?
         .ok_or_else(|| DomainError::not_found("person", person_id))?;
+    // administrators' rows are locked so two of them cannot remove each other at once
+    let administrators = person_role::Entity::find()
+        .filter(person_role::Column::Role.eq(Role::Administrator))
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    let others_administer = administrators.iter().any(|r| r.person_id != person_id);
+    if !others_administer && !roles.contains(&Role::Administrator) && !administrators.is_empty() {
+        return Err(DomainError::Conflict(
+            "this is the last administrator; make someone else an administrator first".into(),
+        ));
+    }
     person_role::Entity::delete_many()
         .filter(person_role::Column::PersonId.eq(person_id))
         .exec(txn)

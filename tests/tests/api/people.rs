@@ -152,7 +152,38 @@ async fn templates_are_listed_and_a_new_default_drives_major_releases(app: &Test
         .await;
 }
 
+/// Administration cannot lock itself out: the last administrator keeps the role
+/// until someone else holds it.
+async fn the_last_administrator_cannot_drop_the_role(app: &TestApp) {
+    let me = app.ok("{ me { id } }", json!({})).await["me"]["id"].clone();
+    let set = "mutation($p: ID!, $r: [Role!]!) { setPersonRoles(personId: $p, roles: $r) }";
+    let refused = app
+        .expect_code(
+            set,
+            json!({ "p": me, "r": ["RELEASE_MANAGER"] }),
+            "CONFLICT",
+        )
+        .await;
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("last administrator"),
+        "{refused}"
+    );
+    let still = app.ok("{ me { roles } }", json!({})).await;
+    assert_eq!(still["me"]["roles"], json!(["ADMINISTRATOR"]));
+    let other = fixtures::person(app, "Second Admin").await;
+    app.ok(set, json!({ "p": other, "r": ["ADMINISTRATOR"] }))
+        .await;
+    let dropped = app
+        .ok(set, json!({ "p": me, "r": ["RELEASE_MANAGER"] }))
+        .await;
+    assert_eq!(dropped["setPersonRoles"], json!(["RELEASE_MANAGER"]));
+}
+
 on_both_databases!(
+    the_last_administrator_cannot_drop_the_role,
     people_are_searchable_by_name_or_email,
     stakeholders_are_added_once_and_removed_with_history,
     templates_are_listed_and_a_new_default_drives_major_releases,
