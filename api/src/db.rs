@@ -7,6 +7,9 @@ use std::time::Duration;
 
 /// How long an SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for a pooled connection before it is told the
+/// database is unavailable (HTTP 503), instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Opens a pool on `url`. SQLite gets WAL, a busy timeout and enforced foreign keys.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
@@ -15,7 +18,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

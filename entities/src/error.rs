@@ -28,6 +28,10 @@ pub enum DomainError {
     /// The record changed since the caller read it, or a unique value is taken.
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached now (no connection within the timeout);
+    /// retrying later may work.
+    #[error("the database is unavailable; retry later")]
+    Unavailable(DbErr),
     /// The database failed; its text never reaches a client.
     #[error("database error: {0}")]
     Database(DbErr),
@@ -42,6 +46,7 @@ pub enum ErrorCode {
     InvalidTransition,
     Forbidden,
     Conflict,
+    Unavailable,
     Internal,
 }
 
@@ -54,6 +59,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "INVALID_TRANSITION",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -68,6 +74,7 @@ impl DomainError {
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::Forbidden(_) => ErrorCode::Forbidden,
             DomainError::Conflict(_) => ErrorCode::Conflict,
+            DomainError::Unavailable(_) => ErrorCode::Unavailable,
             DomainError::Database(_) => ErrorCode::Internal,
         }
     }
@@ -110,6 +117,7 @@ impl From<DbErr> for DomainError {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Self::Conflict("a record with the same unique value already exists".into())
             }
+            _ if matches!(err, DbErr::ConnectionAcquire(_)) => Self::Unavailable(err),
             _ if is_lock_contention(&err) => {
                 Self::Conflict("the record is being changed by another request; retry".into())
             }

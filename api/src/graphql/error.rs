@@ -10,6 +10,7 @@ pub mod code {
 
     pub const VALIDATION: &str = ErrorCode::Validation.as_str();
     pub const INTERNAL: &str = ErrorCode::Internal.as_str();
+    pub const UNAVAILABLE: &str = ErrorCode::Unavailable.as_str();
     pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
     pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
     pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
@@ -41,6 +42,10 @@ pub fn to_graphql(err: &DomainError) -> Error {
         DomainError::Database(db_err) => {
             tracing::error!(error = %db_err, "database error");
             "internal error; the details are in the server log".to_owned()
+        }
+        DomainError::Unavailable(db_err) => {
+            tracing::warn!(error = %db_err, "database unavailable");
+            err.to_string()
         }
         _ => err.to_string(),
     };

@@ -144,12 +144,17 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
         .authenticator
         .authenticate(&state.context, authorization.as_deref())
         .await
-        .map_err(|failure| {
-            let status = match failure {
-                AuthFailure::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            Refusal::new(status, code::UNAUTHENTICATED, failure.to_string())
+        .map_err(|failure| match failure {
+            AuthFailure::Unavailable => Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::UNAVAILABLE,
+                failure.to_string(),
+            ),
+            _ => Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                failure.to_string(),
+            ),
         })?;
     let labels = OperationLabels::default();
     let mut responses = Vec::with_capacity(requests.len());
@@ -162,10 +167,10 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
         .flat_map(|r| r.errors.iter())
         .find_map(error_code)
         .unwrap_or_else(|| "OK".to_owned());
-    let status = if outcome == code::METHOD_NOT_ALLOWED {
-        StatusCode::METHOD_NOT_ALLOWED
-    } else {
-        StatusCode::OK
+    let status = match outcome.as_str() {
+        code::METHOD_NOT_ALLOWED => StatusCode::METHOD_NOT_ALLOWED,
+        code::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
     };
     let body = match (is_batch, responses.pop()) {
         (false, Some(response)) => BatchResponse::Single(response),

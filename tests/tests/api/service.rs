@@ -76,6 +76,17 @@ async fn health_reports_an_unreachable_database(app: &TestApp) {
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["database"], "unreachable");
+    // API calls say the same, with their own code, not as bad credentials
+    let response = app
+        .as_bearer(Some(&app.admin_token))
+        .post(json!({ "query": "{ me { id } }" }))
+        .await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
 }
 
 async fn graphiql_is_served_on_get(app: &TestApp) {
