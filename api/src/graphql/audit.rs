@@ -5,12 +5,20 @@
 use crate::auth::Viewer;
 use crate::context::AppContext;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextResolve,
+    ResolveInfo,
 };
-use async_graphql::{Context, Name, ServerResult, Value, Variables};
+use async_graphql::parser::types::{
+    ExecutableDocument, OperationDefinition, OperationType, Selection,
+};
+use async_graphql::{
+    Context, Name, Request, Response, ServerError, ServerResult, Value, Variables,
+};
 use entities::audit::{self, AuditContext, AuditEntry};
 use entities::Stamp;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 
 /// What the audit trail needs to know about the request being executed.
 #[derive(Debug, Clone)]
@@ -38,16 +46,58 @@ pub fn stamp(ctx: &Context<'_>, viewer: &Viewer, services: &AppContext) -> Stamp
     }
 }
 
-/// Arguments as a JSON object, for the audit trail.
+/// Longest string kept in an audit row's arguments; longer ones are cut and
+/// their full length noted.
+const MAX_AUDITED_STRING: usize = 1_000;
+/// Largest arguments object kept in an audit row, in bytes of JSON.
+const MAX_AUDITED_ARGUMENTS: usize = 16 * 1024;
+
+/// Arguments as a JSON object for the audit trail, bounded in size: long strings
+/// are cut, and an object still too large is replaced by its size.
 fn arguments_json(arguments: Vec<(Name, Value)>) -> String {
     let object: serde_json::Map<String, serde_json::Value> = arguments
         .into_iter()
         .map(|(name, value)| {
             let json = value.into_json().unwrap_or(serde_json::Value::Null);
-            (name.to_string(), json)
+            (name.to_string(), bounded(json))
         })
         .collect();
-    serde_json::Value::Object(object).to_string()
+    let text = serde_json::Value::Object(object).to_string();
+    if text.len() <= MAX_AUDITED_ARGUMENTS {
+        text
+    } else {
+        serde_json::json!({ "truncated": true, "originalBytes": text.len() }).to_string()
+    }
+}
+
+fn bounded(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        J::String(text) if text.chars().count() > MAX_AUDITED_STRING => {
+            let kept: String = text.chars().take(MAX_AUDITED_STRING).collect();
+            J::String(format!(
+                "{kept}… (cut; {} characters in all)",
+                text.chars().count()
+            ))
+        }
+        J::Array(items) => J::Array(items.into_iter().map(bounded).collect()),
+        J::Object(fields) => J::Object(fields.into_iter().map(|(k, v)| (k, bounded(v))).collect()),
+        other => other,
+    }
+}
+
+/// The code a client was told for `error`; errors the library raised without
+/// one are the caller's input mistakes (see `limits`), hence `VALIDATION`.
+fn told_code(error: &ServerError) -> String {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .and_then(|c| match c {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| super::error::code::VALIDATION.to_owned())
 }
 
 /// The audit extension; add it to the schema once.
@@ -55,14 +105,156 @@ pub struct AuditTrail;
 
 impl ExtensionFactory for AuditTrail {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditTrailExtension)
+        Arc::new(AuditTrailExtension::default())
     }
 }
 
-struct AuditTrailExtension;
+/// The operation a request runs: the named one, or the only one.
+fn chosen<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    document
+        .operations
+        .iter()
+        .find(|(op_name, _)| match (name, op_name) {
+            (Some(wanted), Some(op_name)) => wanted == op_name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        })
+        .map(|(_, op)| &op.node)
+}
+
+impl AuditTrailExtension {
+    /// Remembers the root fields of the operation to run when it is a mutation.
+    fn note_mutation(&self, document: &ExecutableDocument, operation_name: Option<&str>) {
+        let Some(operation) = chosen(document, operation_name) else {
+            return;
+        };
+        if operation.ty != OperationType::Mutation {
+            return;
+        }
+        let fields = operation
+            .selection_set
+            .node
+            .items
+            .iter()
+            .filter_map(|item| match &item.node {
+                Selection::Field(field) => Some(field.node.name.node.to_string()),
+                _ => None,
+            })
+            .collect();
+        *self
+            .mutation_fields
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = fields;
+    }
+}
+
+/// One per request: what it learned about the mutation being run.
+#[derive(Default)]
+struct AuditTrailExtension {
+    /// Root fields of the mutation to run, once the document is parsed.
+    mutation_fields: Mutex<Vec<String>>,
+    /// Whether a resolver-level event (success or refusal) was written.
+    recorded: AtomicBool,
+}
 
 #[async_trait::async_trait]
 impl Extension for AuditTrailExtension {
+    /// Completes the request's variables with the defaults the document declares,
+    /// so the audit row shows what ran, and notes whether it is a mutation.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let query = request.query.clone();
+        let operation_name = request.operation_name.clone();
+        let mut request = match next.run(ctx, request).await {
+            Ok(request) => request,
+            Err(refused) => {
+                // refused while parsing or measuring: still record a mutation
+                if let Ok(document) = async_graphql::parser::parse_query(&query) {
+                    self.note_mutation(&document, operation_name.as_deref());
+                }
+                return Err(refused);
+            }
+        };
+        let Ok(document) = request.parsed_query() else {
+            return Ok(request);
+        };
+        self.note_mutation(document, operation_name.as_deref());
+        let Some(operation) = chosen(document, operation_name.as_deref()).cloned() else {
+            return Ok(request);
+        };
+        let defaults: Vec<(Name, Value)> = operation
+            .variable_definitions
+            .iter()
+            .filter(|def| !request.variables.contains_key(&def.node.name.node))
+            .filter_map(|def| {
+                def.node
+                    .default_value
+                    .as_ref()
+                    .map(|d| (def.node.name.node.clone(), d.node.clone()))
+            })
+            .collect();
+        if !defaults.is_empty() {
+            if let Some(meta) = request
+                .data
+                .get(&std::any::TypeId::of::<RequestMeta>())
+                .and_then(|d| d.downcast_ref::<RequestMeta>())
+                .cloned()
+            {
+                let mut meta = meta;
+                for (name, value) in defaults {
+                    meta.variables.insert(name, value);
+                }
+                request.data.insert(meta);
+            }
+        }
+        Ok(request)
+    }
+
+    /// A mutation refused before any field ran (document validation, variables)
+    /// is recorded too, with what the client was told.
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        let fields = std::mem::take(
+            &mut *self
+                .mutation_fields
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        if fields.is_empty() || self.recorded.load(Ordering::SeqCst) {
+            return response;
+        }
+        let Some(error) = response.errors.first() else {
+            return response;
+        };
+        let outcome = told_code(error);
+        if let Ok(services) = ctx.data::<AppContext>() {
+            let meta = ctx.data_opt::<RequestMeta>();
+            let viewer = ctx.data_opt::<Viewer>();
+            for operation in fields {
+                let entry = AuditEntry {
+                    occurred_at: services.clock.now(),
+                    actor_id: viewer.map(|v| v.person.id),
+                    token_id: viewer.and_then(|v| v.token_id),
+                    request_id: meta.map(|m| m.request_id.clone()).unwrap_or_default(),
+                    operation: operation.clone(),
+                    outcome: outcome.clone(),
+                    arguments: None,
+                };
+                if let Err(err) = audit::record(&services.db, entry).await {
+                    tracing::error!(error = %err, operation, "could not write the audit event");
+                }
+            }
+        }
+        response
+    }
+
     async fn resolve(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -73,6 +265,7 @@ impl Extension for AuditTrailExtension {
         if !is_mutation {
             return next.run(ctx, info).await;
         }
+        self.recorded.store(true, Ordering::SeqCst);
         let operation = info.name.to_owned();
         let meta = ctx.data_opt::<RequestMeta>().cloned();
         let arguments = meta.as_ref().map(|meta| {
@@ -96,15 +289,7 @@ impl Extension for AuditTrailExtension {
         let Err(error) = &result else {
             return result;
         };
-        let outcome = error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .and_then(|c| match c {
-                Value::String(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| "ERROR".to_owned());
+        let outcome = told_code(error);
         if let (Ok(services), Some(meta)) = (ctx.data::<AppContext>(), meta) {
             let viewer = ctx.data_opt::<Viewer>();
             let entry = AuditEntry {

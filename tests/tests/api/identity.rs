@@ -287,6 +287,69 @@ async fn jwks_on_sqlite() {
     .await;
 }
 
+/// Audit rows say what the client was told, for calls refused at any stage, and
+/// stay small whatever the caller sends.
+async fn the_audit_trail_records_what_the_client_was_told(app: &TestApp) {
+    let (_, sh_token) = app.user("Sam Stakeholder", &[]).await;
+    let stakeholder = app.as_bearer(Some(&sh_token));
+    let events = |operation: &'static str| async move {
+        app.ok(
+            "query($op: String) { auditEvents(filter: { operation: $op }) { outcome arguments } }",
+            json!({ "op": operation }),
+        )
+        .await["auditEvents"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    // refused at document validation (an unknown argument): still one event
+    stakeholder
+        .expect_code(
+            "mutation { removeStakeholder(id: \"1\", nonsense: 1) { id } }",
+            json!({}),
+            "VALIDATION",
+        )
+        .await;
+    let refused = events("removeStakeholder").await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["outcome"], "VALIDATION");
+    // a bad variable is VALIDATION for the client and in the audit
+    app.expect_code(
+        "mutation($id: ID!, $a: ReleaseAction!) { transitionRelease(id: $id, action: $a) { id } }",
+        json!({ "id": "1", "a": "FLY" }),
+        "VALIDATION",
+    )
+    .await;
+    let coerced = events("transitionRelease").await;
+    assert_eq!(coerced.len(), 1, "{coerced:?}");
+    assert_eq!(coerced[0]["outcome"], "VALIDATION");
+    // an omitted variable with a default is recorded with its default
+    stakeholder
+        .expect_code(
+            "mutation($id: ID! = \"42\") { revokeApiToken(id: $id) { id } }",
+            json!({}),
+            "NOT_FOUND",
+        )
+        .await;
+    let defaulted = events("revokeApiToken").await;
+    assert!(
+        defaulted[0]["arguments"].as_str().unwrap().contains("42"),
+        "{defaulted:?}"
+    );
+    // a megabyte of reason is cut down, with its size noted
+    stakeholder
+        .expect_code(
+            "mutation($r: String) { transitionRelease(id: \"1\", action: CANCEL, reason: $r) { id } }",
+            json!({ "r": "x".repeat(1_000_000) }),
+            "FORBIDDEN",
+        )
+        .await;
+    let big = events("transitionRelease").await;
+    let arguments = big[0]["arguments"].as_str().unwrap();
+    assert!(arguments.len() < 2_000, "{} bytes kept", arguments.len());
+    assert!(arguments.contains("1000000 characters"), "{arguments}");
+}
+
 async fn every_mutation_is_audited_with_actor_token_and_request(app: &TestApp) {
     let (rm_id, rm_token) = app.user("Rita Manager", &[Role::ReleaseManager]).await;
     let (sh_id, sh_token) = app.user("Sam Stakeholder", &[]).await;
@@ -426,6 +489,7 @@ on_both_databases!(
     jwts_map_their_email_to_a_person,
     jwt_times_at_the_ends_of_i64_do_not_overflow,
     every_mutation_is_audited_with_actor_token_and_request,
+    the_audit_trail_records_what_the_client_was_told,
     the_first_administrator_is_bootstrapped_once,
     websocket_connection_init_payloads_authenticate,
 );
