@@ -29,7 +29,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load().context("reading configuration")?;
+    // colours only for a person at a terminal, never into files or journald
     let logs = tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log.filter));
     match settings.log.format {
         LogFormat::Json => logs.json().flatten_event(true).init(),
