@@ -5,9 +5,9 @@ use async_graphql::dataloader::Loader;
 use entities::entity::{history_event, milestone, person, release, stakeholder, template_item};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
-use entities::releases::list::Visibility;
+use entities::releases::list::{self, Visibility};
 use entities::{history, milestones, people, releases, stakeholders, templates, DomainError};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -23,13 +23,6 @@ impl DbLoader {
     /// A loader on `db` for a viewer limited to `visibility`; build one per request.
     pub fn new(db: DatabaseConnection, visibility: Option<Visibility>) -> Self {
         Self { db, visibility }
-    }
-
-    fn visible(&self, query: Select<release::Entity>) -> Select<release::Entity> {
-        match self.visibility {
-            Some(visibility) => query.filter(visibility.condition()),
-            None => query,
-        }
     }
 }
 
@@ -103,13 +96,12 @@ impl Loader<ReleaseById> for DbLoader {
     type Error = Arc<DomainError>;
 
     async fn load(&self, keys: &[ReleaseById]) -> LoadResult<ReleaseById, release::Model> {
-        let rows = self
-            .visible(release::Entity::find())
-            .filter(release::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(|e| Arc::new(DomainError::from(e)))?;
-        Ok(rows.into_iter().map(|r| (ReleaseById(r.id), r)).collect())
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(list::by_ids(&self.db, &ids, self.visibility)
+            .await?
+            .into_iter()
+            .map(|(id, r)| (ReleaseById(id), r))
+            .collect())
     }
 }
 
@@ -163,20 +155,12 @@ impl Loader<PhasesOf> for DbLoader {
     type Error = Arc<DomainError>;
 
     async fn load(&self, keys: &[PhasesOf]) -> LoadResult<PhasesOf, Vec<release::Model>> {
-        let rows = self
-            .visible(release::Entity::find())
-            .filter(release::Column::MasterId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(release::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(|e| Arc::new(DomainError::from(e)))?;
-        let mut grouped: HashMap<i32, Vec<release::Model>> = HashMap::new();
-        for row in rows {
-            if let Some(master) = row.master_id {
-                grouped.entry(master).or_default().push(row);
-            }
-        }
-        Ok(keyed(keys, |k| k.0, grouped))
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            list::phases_of(&self.db, &ids, self.visibility).await?,
+        ))
     }
 }
 

@@ -16,14 +16,14 @@ use poem::web::{Html, Json};
 use poem::{IntoResponse, Request, Response};
 use serde_json::json;
 
-/// A request that ends before the schema runs, with a GraphQL-shaped body.
-struct Refusal {
+/// An answer given before the schema runs, with a GraphQL-shaped body.
+struct EarlyAnswer {
     status: StatusCode,
     code: &'static str,
     message: String,
 }
 
-impl Refusal {
+impl EarlyAnswer {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -58,7 +58,7 @@ impl Refusal {
 pub async fn endpoint(state: &HttpState, req: Request) -> Response {
     let method = req.method().clone();
     if method != Method::GET && method != Method::POST {
-        return Refusal::new(
+        return EarlyAnswer::new(
             StatusCode::METHOD_NOT_ALLOWED,
             code::METHOD_NOT_ALLOWED,
             "use GET or POST",
@@ -74,10 +74,10 @@ pub async fn endpoint(state: &HttpState, req: Request) -> Response {
     }
     execute(state, req)
         .await
-        .unwrap_or_else(Refusal::into_response)
+        .unwrap_or_else(EarlyAnswer::into_response)
 }
 
-async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
+async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswer> {
     let server = &state.context.settings.server;
     let request_id = req
         .extensions()
@@ -103,14 +103,14 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
                 .into_bytes_limit(server.max_body_bytes)
                 .await
                 .map_err(|_| {
-                    Refusal::new(
+                    EarlyAnswer::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         code::LIMIT_EXCEEDED,
                         format!("the request body exceeds {} bytes", server.max_body_bytes),
                     )
                 })?;
             serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
-                Refusal::new(
+                EarlyAnswer::new(
                     StatusCode::BAD_REQUEST,
                     code::VALIDATION,
                     format!("the body is not a GraphQL request: {e}"),
@@ -122,14 +122,14 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
     let requests = match batch {
         BatchRequest::Single(request) => vec![request],
         BatchRequest::Batch(_) if !server.batching => {
-            return Err(Refusal::new(
+            return Err(EarlyAnswer::new(
                 StatusCode::BAD_REQUEST,
                 code::VALIDATION,
                 "batched requests are disabled; send one operation per request",
             ))
         }
         BatchRequest::Batch(requests) if requests.len() > server.max_batch_size => {
-            return Err(Refusal::new(
+            return Err(EarlyAnswer::new(
                 StatusCode::BAD_REQUEST,
                 code::LIMIT_EXCEEDED,
                 format!(
@@ -145,12 +145,12 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, Refusal> {
         .authenticate(&state.context, authorization.as_deref())
         .await
         .map_err(|failure| match failure {
-            AuthFailure::Unavailable => Refusal::new(
+            AuthFailure::Unavailable => EarlyAnswer::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 code::UNAVAILABLE,
                 failure.to_string(),
             ),
-            _ => Refusal::new(
+            _ => EarlyAnswer::new(
                 StatusCode::UNAUTHORIZED,
                 code::UNAUTHENTICATED,
                 failure.to_string(),
@@ -226,8 +226,9 @@ struct GetParams {
 }
 
 /// Reads `query`, `operationName` and `variables` from a GET query string.
-fn get_request(query: &str) -> Result<async_graphql::Request, Refusal> {
-    let bad = |message: String| Refusal::new(StatusCode::BAD_REQUEST, code::VALIDATION, message);
+fn get_request(query: &str) -> Result<async_graphql::Request, EarlyAnswer> {
+    let bad =
+        |message: String| EarlyAnswer::new(StatusCode::BAD_REQUEST, code::VALIDATION, message);
     let params: GetParams = serde_urlencoded::from_str(query)
         .map_err(|e| bad(format!("the query string is not a GraphQL request: {e}")))?;
     let mut request = async_graphql::Request::new(params.query);

@@ -12,6 +12,7 @@ use sea_orm::{
     sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
     Condition, Order, QueryOrder, QuerySelect, Select,
 };
+use std::collections::HashMap;
 
 /// Which releases a list shows; empty vectors mean "any".
 #[derive(Debug, Clone, Default)]
@@ -215,6 +216,43 @@ impl PageRequest {
             }
         }
         Ok(())
+    }
+}
+
+/// The releases among `ids` that `visibility` lets through, in one query.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+    visibility: Option<Visibility>,
+) -> DomainResult<HashMap<i32, release::Model>> {
+    let rows = visible(release::Entity::find(), visibility)
+        .filter(release::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// The visible phases of each master in `master_ids`, lowest id first, in one query.
+pub async fn phases_of<C: ConnectionTrait>(
+    db: &C,
+    master_ids: &[i32],
+    visibility: Option<Visibility>,
+) -> DomainResult<HashMap<i32, Vec<release::Model>>> {
+    let rows = visible(release::Entity::find(), visibility)
+        .filter(release::Column::MasterId.is_in(master_ids.iter().copied()))
+        .order_by_asc(release::Column::Id)
+        .all(db)
+        .await?;
+    Ok(crate::kit::group_by(rows, |r| r.master_id))
+}
+
+fn visible(
+    query: Select<release::Entity>,
+    visibility: Option<Visibility>,
+) -> Select<release::Entity> {
+    match visibility {
+        Some(visibility) => query.filter(visibility.condition()),
+        None => query,
     }
 }
 
