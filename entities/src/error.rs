@@ -28,6 +28,9 @@ pub enum DomainError {
     /// The record changed since the caller read it, or a unique value is taken.
     #[error("{0}")]
     Conflict(String),
+    /// A linked change's schedule follows its release and cannot be edited.
+    #[error("{0}")]
+    ScheduleReadOnly(String),
     /// The database cannot be reached now (no connection within the timeout);
     /// retrying later may work.
     #[error("the database is unavailable; retry later")]
@@ -46,6 +49,7 @@ pub enum ErrorCode {
     InvalidTransition,
     Forbidden,
     Conflict,
+    ScheduleReadOnly,
     Unavailable,
     Internal,
 }
@@ -59,6 +63,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "INVALID_TRANSITION",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::ScheduleReadOnly => "SCHEDULE_READ_ONLY",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -74,6 +79,7 @@ impl DomainError {
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::Forbidden(_) => ErrorCode::Forbidden,
             DomainError::Conflict(_) => ErrorCode::Conflict,
+            DomainError::ScheduleReadOnly(_) => ErrorCode::ScheduleReadOnly,
             DomainError::Unavailable(_) => ErrorCode::Unavailable,
             DomainError::Database(_) => ErrorCode::Internal,
         }

@@ -117,3 +117,4 @@ macro_rules! versioned {
 
 versioned!(release, "release");
 versioned!(milestone, "milestone");
+versioned!(change_request, "change");

@@ -29,6 +29,8 @@ pub enum Capability {
     ReadTemplates,
     /// People, roles, tokens, templates and the audit trail.
     Administer,
+    /// Read, create, edit and link change requests.
+    ManageChanges,
 }
 
 impl Capability {
@@ -38,7 +40,9 @@ impl Capability {
             Capability::SeeAllReleases | Capability::RunReleases | Capability::ReadTemplates => {
                 &[Role::ReleaseManager]
             }
-            Capability::ReadPeople => &[Role::ReleaseManager, Role::ChangeManager],
+            Capability::ReadPeople | Capability::ManageChanges => {
+                &[Role::ReleaseManager, Role::ChangeManager]
+            }
             Capability::Administer => &[],
         }
     }

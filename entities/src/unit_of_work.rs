@@ -17,12 +17,15 @@ use sea_orm::{
 pub enum Subject {
     /// A release (its milestones and stakeholders included).
     Release(i32),
+    /// A change request, and the release it is linked to, if any.
+    Change { id: i32, release_id: Option<i32> },
 }
 
 impl Subject {
     fn columns(self) -> (SubjectType, i32, Option<i32>) {
         match self {
             Subject::Release(id) => (SubjectType::Release, id, Some(id)),
+            Subject::Change { id, release_id } => (SubjectType::Change, id, release_id),
         }
     }
 }

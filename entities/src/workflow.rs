@@ -8,7 +8,7 @@ use crate::entity::{milestone, release, ReleaseStatus};
 use crate::lifecycle::milestone::MilestoneAction;
 use crate::lifecycle::release::ReleaseAction;
 use crate::policy::Capability;
-use crate::{milestones, releases, DomainResult, Tx};
+use crate::{changes, milestones, releases, windows, DomainResult, Tx};
 use std::collections::VecDeque;
 
 /// Something that must happen because something else did.
@@ -22,6 +22,8 @@ pub enum Effect {
     CancelPhases { master_id: i32 },
     /// A milestone finished: start the next one, or move the release to REVIEW.
     MilestoneFinished { release_id: i32 },
+    /// The release's planned window moved: its linked changes follow.
+    ReleaseWindowMoved { release_id: i32 },
 }
 
 /// What follows a release reaching its new status.
@@ -51,6 +53,22 @@ pub fn effects_of_milestone(release: &release::Model, milestone: &milestone::Mod
     } else {
         Vec::new()
     }
+}
+
+/// Edits release `id` (see [`releases::update`]); when its planned window moved,
+/// what follows the window moves with it.
+pub async fn update_release(
+    tx: &mut Tx,
+    id: i32,
+    edits: releases::ReleaseChanges,
+    expected_version: i32,
+) -> DomainResult<release::Model> {
+    let before = releases::find_visible(tx, id).await?;
+    let after = releases::update(tx, id, edits, expected_version).await?;
+    if windows::of_release(&before) != windows::of_release(&after) {
+        run(tx, vec![Effect::ReleaseWindowMoved { release_id: id }]).await?;
+    }
+    Ok(after)
 }
 
 /// Applies a lifecycle action chosen by the actor of `tx` to release `id`, with
@@ -102,6 +120,10 @@ pub async fn run(tx: &mut Tx, effects: Vec<Effect>) -> DomainResult<()> {
                         releases::apply(tx, phase, ReleaseAction::Cancel, note.clone()).await?;
                     queue.extend(effects_of_release(&cancelled));
                 }
+            }
+            Effect::ReleaseWindowMoved { release_id } => {
+                let release = releases::find(tx.db(), release_id).await?;
+                changes::follow_release(tx, &release).await?;
             }
             Effect::MilestoneFinished { release_id } => {
                 if milestones::activate_next(tx, release_id).await?.is_some()

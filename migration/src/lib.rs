@@ -6,6 +6,7 @@ mod ddl;
 mod m20261127_000001_core;
 mod m20261127_000002_access;
 mod m20261127_000003_history_subjects;
+mod m20261127_000004_change_requests;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_core::Migration),
             Box::new(m20261127_000002_access::Migration),
             Box::new(m20261127_000003_history_subjects::Migration),
+            Box::new(m20261127_000004_change_requests::Migration),
         ]
     }
 }

@@ -2,11 +2,15 @@
 //! however many releases a page holds. One key type per relation.
 
 use async_graphql::dataloader::Loader;
-use entities::entity::{history_event, milestone, person, release, stakeholder, template_item};
+use entities::entity::{
+    change_request, history_event, milestone, person, release, stakeholder, template_item,
+};
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::releases::list::{self, Visibility};
-use entities::{history, milestones, people, releases, stakeholders, templates, DomainError};
+use entities::{
+    changes, history, milestones, people, releases, stakeholders, templates, DomainError,
+};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -43,6 +47,9 @@ pub struct StakeholdersOf(pub i32);
 /// The phases of a master release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PhasesOf(pub i32);
+/// The change requests linked to a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChangesOf(pub i32);
 /// The history of a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub i32);
@@ -160,6 +167,20 @@ impl Loader<PhasesOf> for DbLoader {
             keys,
             |k| k.0,
             list::phases_of(&self.db, &ids, self.visibility).await?,
+        ))
+    }
+}
+
+impl Loader<ChangesOf> for DbLoader {
+    type Value = Vec<change_request::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[ChangesOf]) -> LoadResult<ChangesOf, Vec<change_request::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            changes::for_releases(&self.db, &ids).await?,
         ))
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod audit;
+mod change;
 pub mod error;
 pub mod guard;
 mod history;
@@ -25,6 +26,7 @@ use sea_orm::DatabaseConnection;
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     release::ReleaseQuery,
+    change::ChangeQuery,
     milestone::MilestoneQuery,
     people::PeopleQuery,
     template::TemplateQuery,
@@ -35,6 +37,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     release::ReleaseMutation,
+    change::ChangeMutation,
     milestone::MilestoneMutation,
     people::PeopleMutation,
     template::TemplateMutation,

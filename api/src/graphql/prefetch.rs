@@ -5,7 +5,7 @@
 
 use super::error::GqlResultExt;
 use super::loaders::{
-    HistoryOf, MilestoneActionsOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf,
+    ChangesOf, HistoryOf, MilestoneActionsOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf,
     ReleaseById, StakeholdersOf,
 };
 use super::RequestLoader;
@@ -45,6 +45,9 @@ pub async fn releases(
     }
     if node.field("phases").exists() {
         loader.load_many(ids().map(PhasesOf)).await.gql()?;
+    }
+    if node.field("changes").exists() {
+        loader.load_many(ids().map(ChangesOf)).await.gql()?;
     }
     let milestones = node.field("milestones");
     if milestones.exists() {

@@ -26,6 +26,17 @@ pub enum EventKind {
     StakeholderAdded,
     #[sea_orm(string_value = "STAKEHOLDER_REMOVED")]
     StakeholderRemoved,
+    #[sea_orm(string_value = "CHANGE_CREATED")]
+    ChangeCreated,
+    #[sea_orm(string_value = "CHANGE_UPDATED")]
+    ChangeUpdated,
+    #[sea_orm(string_value = "CHANGE_LINKED")]
+    ChangeLinked,
+    #[sea_orm(string_value = "CHANGE_UNLINKED")]
+    ChangeUnlinked,
+    /// The change's schedule followed its release's window.
+    #[sea_orm(string_value = "CHANGE_RESCHEDULED")]
+    ChangeRescheduled,
 }
 
 /// What kind of thing an event is about.
@@ -35,6 +46,9 @@ pub enum SubjectType {
     /// A release, or one of its milestones or stakeholders.
     #[sea_orm(string_value = "RELEASE")]
     Release,
+    /// A change request.
+    #[sea_orm(string_value = "CHANGE")]
+    Change,
 }
 
 /// A row of `history_events`; `field`, `from_value` and `to_value` describe one change.

@@ -3,6 +3,7 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod change_request;
 pub mod history_event;
 pub mod milestone;
 pub mod milestone_template;
@@ -12,6 +13,7 @@ pub mod release;
 pub mod stakeholder;
 pub mod template_item;
 
+pub use change_request::{ChangeRisk, ChangeState};
 pub use history_event::{EventKind, SubjectType};
 pub use milestone::MilestoneStatus;
 pub use person_role::Role;

@@ -106,7 +106,7 @@ impl ReleaseMutation {
         };
         let id = parse_id(&id, "id")?;
         write(ctx, async |tx| {
-            releases::update(tx, id, changes, expected_version).await
+            workflow::update_release(tx, id, changes, expected_version).await
         })
         .await
         .map(Release)

@@ -1,10 +1,12 @@
 //! The `Release` object and its relations.
 
+use crate::graphql::change::Change;
 use crate::graphql::error::{internal, GqlResultExt};
 use crate::graphql::guard::viewer;
 use crate::graphql::history::ReleaseEvent;
 use crate::graphql::loaders::{
-    HistoryOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf, ReleaseById, StakeholdersOf,
+    ChangesOf, HistoryOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf, ReleaseById,
+    StakeholdersOf,
 };
 use crate::graphql::milestone::Milestone;
 use crate::graphql::people::{Person, Stakeholder};
@@ -124,6 +126,13 @@ impl Release {
             .into_iter()
             .map(Stakeholder)
             .collect())
+    }
+    /// The change requests linked to the release, oldest first; their schedules
+    /// follow its planned window.
+    async fn changes(&self, ctx: &Context<'_>) -> Result<Vec<Change>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let rows = loader.load_one(ChangesOf(self.0.id)).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Change).collect())
     }
     /// Every change to the release and its milestones, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseEvent>> {
