@@ -27,49 +27,82 @@ pub async fn releases(
         .feed_many(rows.iter().map(|r| (ReleaseById(r.id), r.clone())))
         .await;
     let ids = || rows.iter().map(|r| r.id);
-    let mut people = BTreeSet::new();
+    // independent relations load concurrently, each as one batch
+    let actions = async {
+        if node.field("availableActions").exists() {
+            loader
+                .load_many(rows.iter().cloned().map(ReleaseActionsOf))
+                .await
+                .gql()?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let masters = async {
+        if node.field("master").exists() {
+            loader
+                .load_many(rows.iter().filter_map(|r| r.master_id).map(ReleaseById))
+                .await
+                .gql()?;
+        }
+        Ok(())
+    };
+    let phases = async {
+        if node.field("phases").exists() {
+            loader.load_many(ids().map(PhasesOf)).await.gql()?;
+        }
+        Ok(())
+    };
+    let changes = async {
+        if node.field("changes").exists() {
+            loader.load_many(ids().map(ChangesOf)).await.gql()?;
+        }
+        Ok(())
+    };
+    let milestones = async {
+        let milestones = node.field("milestones");
+        if milestones.exists() {
+            let loaded = loader.load_many(ids().map(MilestonesOf)).await.gql()?;
+            if milestones.field("availableActions").exists() {
+                let all = loaded.into_values().flatten().map(MilestoneActionsOf);
+                loader.load_many(all).await.gql()?;
+            }
+        }
+        Ok(())
+    };
+    let stakeholder_people = async {
+        let stakeholders = node.field("stakeholders");
+        let mut people = Vec::new();
+        if stakeholders.exists() {
+            let loaded = loader.load_many(ids().map(StakeholdersOf)).await.gql()?;
+            if stakeholders.field("person").exists() {
+                people.extend(loaded.values().flatten().map(|s| s.person_id));
+            }
+        }
+        Ok(people)
+    };
+    let history_people = async {
+        let history = node.field("history");
+        let mut people = Vec::new();
+        if history.exists() {
+            let loaded = loader.load_many(ids().map(HistoryOf)).await.gql()?;
+            if history.field("actor").exists() {
+                people.extend(loaded.values().flatten().filter_map(|e| e.actor_id));
+            }
+        }
+        Ok(people)
+    };
+    let ((), (), (), (), (), from_stakeholders, from_history) = tokio::try_join!(
+        actions,
+        masters,
+        phases,
+        changes,
+        milestones,
+        stakeholder_people,
+        history_people
+    )?;
+    let mut people: BTreeSet<i32> = from_stakeholders.into_iter().chain(from_history).collect();
     if node.field("owner").exists() {
         people.extend(rows.iter().map(|r| r.owner_id));
-    }
-    if node.field("availableActions").exists() {
-        loader
-            .load_many(rows.iter().cloned().map(ReleaseActionsOf))
-            .await
-            .gql()?;
-    }
-    if node.field("master").exists() {
-        loader
-            .load_many(rows.iter().filter_map(|r| r.master_id).map(ReleaseById))
-            .await
-            .gql()?;
-    }
-    if node.field("phases").exists() {
-        loader.load_many(ids().map(PhasesOf)).await.gql()?;
-    }
-    if node.field("changes").exists() {
-        loader.load_many(ids().map(ChangesOf)).await.gql()?;
-    }
-    let milestones = node.field("milestones");
-    if milestones.exists() {
-        let loaded = loader.load_many(ids().map(MilestonesOf)).await.gql()?;
-        if milestones.field("availableActions").exists() {
-            let all = loaded.into_values().flatten().map(MilestoneActionsOf);
-            loader.load_many(all).await.gql()?;
-        }
-    }
-    let stakeholders = node.field("stakeholders");
-    if stakeholders.exists() {
-        let loaded = loader.load_many(ids().map(StakeholdersOf)).await.gql()?;
-        if stakeholders.field("person").exists() {
-            people.extend(loaded.values().flatten().map(|s| s.person_id));
-        }
-    }
-    let history = node.field("history");
-    if history.exists() {
-        let loaded = loader.load_many(ids().map(HistoryOf)).await.gql()?;
-        if history.field("actor").exists() {
-            people.extend(loaded.values().flatten().filter_map(|e| e.actor_id));
-        }
     }
     if !people.is_empty() {
         loader

@@ -211,7 +211,27 @@ async fn page_arguments_are_checked(app: &TestApp) {
     .await;
 }
 
+/// A forged cursor whose sort key lies outside 1970–9999 is refused, not compared
+/// (SQLite would order year 20000 before 2027; PostgreSQL rejects ancient years).
+async fn forged_cursors_out_of_range_are_refused(app: &TestApp) {
+    // base64url of "r1:1:<micros>" for the years 20000 and about -4780
+    for (cursor, field) in [
+        ("cjE6MTo1Njg5NzEzNjAwMDAwMDAwMDA", "after"),
+        ("cjE6MTotMjEzMDAwMDAwMDAwMDAwMDAw", "after"),
+    ] {
+        let error = app
+            .expect_code(
+                LIST,
+                json!({ "first": 2, "after": cursor, "orderBy": { "field": "PLANNED_START", "direction": "ASC" } }),
+                "VALIDATION",
+            )
+            .await;
+        assert_eq!(error["extensions"]["field"], field, "{error}");
+    }
+}
+
 on_both_databases!(
+    forged_cursors_out_of_range_are_refused,
     list_is_newest_first_and_cursors_survive_inserts,
     planned_start_order_puts_undated_releases_last,
     filters_combine_and_count,
