@@ -13,6 +13,7 @@ pub mod history;
 pub mod kit;
 pub mod lifecycle;
 pub mod milestones;
+pub mod packages;
 pub mod people;
 pub mod policy;
 pub mod releases;

@@ -7,6 +7,7 @@ mod m20261127_000001_core;
 mod m20261127_000002_access;
 mod m20261127_000003_history_subjects;
 mod m20261127_000004_change_requests;
+mod m20261127_000005_packages;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_access::Migration),
             Box::new(m20261127_000003_history_subjects::Migration),
             Box::new(m20261127_000004_change_requests::Migration),
+            Box::new(m20261127_000005_packages::Migration),
         ]
     }
 }

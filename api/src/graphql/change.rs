@@ -3,7 +3,8 @@
 
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard;
-use super::loaders::{PersonById, ReleaseById};
+use super::loaders::{ItemsOfChange, PersonById, ReleaseById};
+use super::package::ConfigurationItem;
 use super::people::Person;
 use super::release::Release;
 use super::write::write;
@@ -73,6 +74,19 @@ impl Change {
             .await
             .gql()?
             .map(Release))
+    }
+    /// The configuration items the change touches, by id.
+    async fn items(&self, ctx: &Context<'_>) -> Result<Vec<ConfigurationItem>> {
+        let rows = ctx
+            .data::<RequestLoader>()?
+            .load_one(ItemsOfChange(self.0.id))
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(ConfigurationItem)
+            .collect())
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at

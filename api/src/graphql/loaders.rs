@@ -3,13 +3,14 @@
 
 use async_graphql::dataloader::Loader;
 use entities::entity::{
-    change_request, history_event, milestone, person, release, stakeholder, template_item,
+    change_request, configuration_item, history_event, milestone, person, release, release_package,
+    stakeholder, template_item,
 };
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::releases::list::{self, Visibility};
 use entities::{
-    changes, history, milestones, people, releases, stakeholders, templates, DomainError,
+    changes, history, milestones, packages, people, releases, stakeholders, templates, DomainError,
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -50,12 +51,37 @@ pub struct PhasesOf(pub i32);
 /// The change requests linked to a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChangesOf(pub i32);
+/// The packages of a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PackagesOf(pub i32);
+/// The configuration items of a package.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemsOfPackage(pub i32);
+/// The configuration items a change touches.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemsOfChange(pub i32);
 /// The history of a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub i32);
 /// The items of a milestone template.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ItemsOf(pub i32);
+
+/// The conflicts of a release as it was read.
+#[derive(Clone)]
+pub struct ConflictsOf(pub release::Model);
+
+impl PartialEq for ConflictsOf {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id && self.0.version == other.0.version
+    }
+}
+impl Eq for ConflictsOf {}
+impl Hash for ConflictsOf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.0.id, self.0.version).hash(state);
+    }
+}
 
 /// The actions available on a release as it was read.
 #[derive(Clone)]
@@ -182,6 +208,87 @@ impl Loader<ChangesOf> for DbLoader {
             |k| k.0,
             changes::for_releases(&self.db, &ids).await?,
         ))
+    }
+}
+
+impl Loader<PackagesOf> for DbLoader {
+    type Value = Vec<release_package::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[PackagesOf],
+    ) -> LoadResult<PackagesOf, Vec<release_package::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            packages::for_releases(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ItemsOfPackage> for DbLoader {
+    type Value = Vec<configuration_item::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ItemsOfPackage],
+    ) -> LoadResult<ItemsOfPackage, Vec<configuration_item::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            packages::items_of_packages(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ItemsOfChange> for DbLoader {
+    type Value = Vec<configuration_item::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ItemsOfChange],
+    ) -> LoadResult<ItemsOfChange, Vec<configuration_item::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let item_ids = packages::items_of_changes(&self.db, &ids).await?;
+        let all: Vec<i32> = item_ids.values().flatten().copied().collect();
+        let items = packages::items_by_ids(&self.db, &all).await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let list = item_ids
+                    .get(&k.0)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| items.get(id).cloned())
+                    .collect();
+                (*k, list)
+            })
+            .collect())
+    }
+}
+
+impl Loader<ConflictsOf> for DbLoader {
+    type Value = Vec<packages::Conflict>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[ConflictsOf]) -> LoadResult<ConflictsOf, Vec<packages::Conflict>> {
+        let models: Vec<release::Model> = keys.iter().map(|k| k.0.clone()).collect();
+        let mut conflicts = packages::conflicts_for(&self.db, &models).await?;
+        let visible: Vec<i32> = conflicts.values().flatten().map(|c| c.release.id).collect();
+        let visible = list::by_ids(&self.db, &visible, self.visibility).await?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let mut found = conflicts.remove(&k.0.id).unwrap_or_default();
+                found.retain(|c| visible.contains_key(&c.release.id));
+                (k.clone(), found)
+            })
+            .collect())
     }
 }
 

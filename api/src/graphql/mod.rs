@@ -10,6 +10,7 @@ mod history;
 pub mod limits;
 pub mod loaders;
 mod milestone;
+mod package;
 mod pagination;
 mod people;
 mod prefetch;
@@ -27,6 +28,7 @@ use sea_orm::DatabaseConnection;
 pub struct QueryRoot(
     release::ReleaseQuery,
     change::ChangeQuery,
+    package::PackageQuery,
     milestone::MilestoneQuery,
     people::PeopleQuery,
     template::TemplateQuery,
@@ -38,6 +40,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     release::ReleaseMutation,
     change::ChangeMutation,
+    package::PackageMutation,
     milestone::MilestoneMutation,
     people::PeopleMutation,
     template::TemplateMutation,

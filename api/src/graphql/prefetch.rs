@@ -5,8 +5,8 @@
 
 use super::error::GqlResultExt;
 use super::loaders::{
-    ChangesOf, HistoryOf, MilestoneActionsOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf,
-    ReleaseById, StakeholdersOf,
+    ChangesOf, ConflictsOf, HistoryOf, ItemsOfPackage, MilestoneActionsOf, MilestonesOf,
+    PackagesOf, PersonById, PhasesOf, ReleaseActionsOf, ReleaseById, StakeholdersOf,
 };
 use super::RequestLoader;
 use async_graphql::{Context, Lookahead, Result};
@@ -58,6 +58,26 @@ pub async fn releases(
         }
         Ok(())
     };
+    let packages = async {
+        let packages = node.field("packages");
+        if packages.exists() {
+            let loaded = loader.load_many(ids().map(PackagesOf)).await.gql()?;
+            if packages.field("items").exists() {
+                let all = loaded.into_values().flatten().map(|p| ItemsOfPackage(p.id));
+                loader.load_many(all).await.gql()?;
+            }
+        }
+        Ok(())
+    };
+    let conflicts = async {
+        if node.field("conflicts").exists() {
+            loader
+                .load_many(rows.iter().cloned().map(ConflictsOf))
+                .await
+                .gql()?;
+        }
+        Ok(())
+    };
     let milestones = async {
         let milestones = node.field("milestones");
         if milestones.exists() {
@@ -91,11 +111,13 @@ pub async fn releases(
         }
         Ok(people)
     };
-    let ((), (), (), (), (), from_stakeholders, from_history) = tokio::try_join!(
+    let ((), (), (), (), (), (), (), from_stakeholders, from_history) = tokio::try_join!(
         actions,
         masters,
         phases,
         changes,
+        packages,
+        conflicts,
         milestones,
         stakeholder_people,
         history_people

@@ -3,17 +3,22 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod change_item;
 pub mod change_request;
+pub mod configuration_item;
 pub mod history_event;
 pub mod milestone;
 pub mod milestone_template;
+pub mod package_item;
 pub mod person;
 pub mod person_role;
 pub mod release;
+pub mod release_package;
 pub mod stakeholder;
 pub mod template_item;
 
 pub use change_request::{ChangeRisk, ChangeState};
+pub use configuration_item::ItemType;
 pub use history_event::{EventKind, SubjectType};
 pub use milestone::MilestoneStatus;
 pub use person_role::Role;

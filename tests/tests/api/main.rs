@@ -10,6 +10,7 @@ mod hardening;
 mod identity;
 mod lifecycle;
 mod master_phase;
+mod packages;
 mod pagination;
 mod people;
 mod schema;

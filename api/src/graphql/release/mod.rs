@@ -5,6 +5,6 @@ mod list;
 mod mutation;
 mod object;
 
-pub use list::ReleaseQuery;
+pub use list::{DateRange, ReleaseQuery};
 pub use mutation::ReleaseMutation;
 pub use object::Release;

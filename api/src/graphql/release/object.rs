@@ -5,10 +5,11 @@ use crate::graphql::error::{internal, GqlResultExt};
 use crate::graphql::guard::viewer;
 use crate::graphql::history::ReleaseEvent;
 use crate::graphql::loaders::{
-    ChangesOf, HistoryOf, MilestonesOf, PersonById, PhasesOf, ReleaseActionsOf, ReleaseById,
-    StakeholdersOf,
+    ChangesOf, ConflictsOf, HistoryOf, MilestonesOf, PackagesOf, PersonById, PhasesOf,
+    ReleaseActionsOf, ReleaseById, StakeholdersOf,
 };
 use crate::graphql::milestone::Milestone;
+use crate::graphql::package::{Conflict, Package};
 use crate::graphql::people::{Person, Stakeholder};
 use crate::graphql::RequestLoader;
 use async_graphql::{Context, Object, Result, ID};
@@ -133,6 +134,19 @@ impl Release {
         let loader = ctx.data::<RequestLoader>()?;
         let rows = loader.load_one(ChangesOf(self.0.id)).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Change).collect())
+    }
+    /// What the release rolls out, package by package.
+    async fn packages(&self, ctx: &Context<'_>) -> Result<Vec<Package>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let rows = loader.load_one(PackagesOf(self.0.id)).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Package).collect())
+    }
+    /// Approved or running releases you may see that touch one of this release's
+    /// configuration items in an overlapping window: a warning, not a refusal.
+    async fn conflicts(&self, ctx: &Context<'_>) -> Result<Vec<Conflict>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let rows = loader.load_one(ConflictsOf(self.0.clone())).await.gql()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Conflict).collect())
     }
     /// Every change to the release and its milestones, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseEvent>> {
