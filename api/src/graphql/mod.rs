@@ -103,3 +103,20 @@ pub fn sdl() -> String {
     .finish()
     .sdl()
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+    use entities::lifecycle::milestone::MilestoneAction;
+    use entities::lifecycle::release::ReleaseAction;
+
+    #[test]
+    fn action_names_in_messages_are_the_graphql_names() {
+        for item in ReleaseAction::items() {
+            assert_eq!(item.name, item.value.name());
+        }
+        for item in MilestoneAction::items() {
+            assert_eq!(item.name, item.value.name());
+        }
+    }
+}

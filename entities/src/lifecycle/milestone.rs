@@ -200,4 +200,11 @@ mod tests {
         };
         assert!(next_status(S::Planned, A::Cancel, &closed).is_err());
     }
+    #[test]
+    fn status_names_are_the_stored_values() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for status in crate::entity::MilestoneStatus::iter() {
+            assert_eq!(status_name(status), status.to_value());
+        }
+    }
 }

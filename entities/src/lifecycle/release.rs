@@ -270,4 +270,11 @@ mod tests {
         );
         assert!(available_actions(S::Closed, &ready()).is_empty());
     }
+    #[test]
+    fn status_names_are_the_stored_values() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for status in crate::entity::ReleaseStatus::iter() {
+            assert_eq!(status_name(status), status.to_value());
+        }
+    }
 }
