@@ -49,6 +49,20 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<change_re
         .ok_or_else(|| DomainError::not_found("change", id))
 }
 
+/// Changes by id, in one query.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> DomainResult<HashMap<i32, change_request::Model>> {
+    Ok(change_request::Entity::find()
+        .filter(change_request::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect())
+}
+
 /// The changes linked to each release in `release_ids`, by number, in one query.
 pub async fn for_releases<C: ConnectionTrait>(
     db: &C,

@@ -51,6 +51,9 @@ pub struct PhasesOf(pub i32);
 /// The change requests linked to a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChangesOf(pub i32);
+/// A change request by id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChangeById(pub i32);
 /// The packages of a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PackagesOf(pub i32);
@@ -208,6 +211,20 @@ impl Loader<ChangesOf> for DbLoader {
             |k| k.0,
             changes::for_releases(&self.db, &ids).await?,
         ))
+    }
+}
+
+impl Loader<ChangeById> for DbLoader {
+    type Value = change_request::Model;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[ChangeById]) -> LoadResult<ChangeById, change_request::Model> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(changes::by_ids(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, c)| (ChangeById(id), c))
+            .collect())
     }
 }
 

@@ -4,14 +4,13 @@
 use super::change::Change;
 use super::error::{parse_id, validation, GqlResultExt};
 use super::guard::{self, viewer};
-use super::loaders::{ItemsOfPackage, PersonById, ReleaseById};
+use super::loaders::{ChangeById, ItemsOfPackage, PersonById, ReleaseById};
 use super::people::Person;
 use super::release::{DateRange, Release};
 use super::write::write;
 use super::RequestLoader;
 use crate::context::AppContext;
 use async_graphql::{Context, InputObject, Object, Result, ID};
-use entities::changes;
 use entities::entity::{configuration_item, release_package, ItemType};
 use entities::packages::{self, NewItem, NewPackage};
 use entities::policy::Capability;
@@ -75,8 +74,12 @@ impl Package {
         let Some(change_id) = self.0.change_id else {
             return Ok(None);
         };
-        let app = ctx.data::<AppContext>()?;
-        Ok(Some(Change(changes::find(&app.db, change_id).await.gql()?)))
+        Ok(ctx
+            .data::<RequestLoader>()?
+            .load_one(ChangeById(change_id))
+            .await
+            .gql()?
+            .map(Change))
     }
     /// The items rolled out, by name.
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<ConfigurationItem>> {
