@@ -70,6 +70,12 @@ const CASES: &[(&str, &str, &[Who])] = &[
     ("setPersonRoles", "mutation($pid: ID!) { setPersonRoles(personId: $pid, roles: [TESTER_ROLE_PLACEHOLDER]) }", &[A]),
     ("createApiToken", "mutation($pid: ID!) { createApiToken(input: { personId: $pid, name: \"ci\" }) { secret } }", &[A]),
     ("revokeApiToken", "mutation($tid: ID!) { revokeApiToken(id: $tid) { id } }", &[A]),
+    ("changes", "{ changes { id } }", &[A, RM, CM]),
+    ("configurationItems", "{ configurationItems { id } }", &[A, RM, CM]),
+    ("createChange", "mutation($pid: ID!) { createChange(input: { title: \"C\", risk: LOW, requesterId: $pid }) { id } }", &[A, RM, CM]),
+    ("linkChange", "mutation($cid: ID!, $id: ID!) { linkChange(id: $cid, releaseId: $id) { id } }", &[A, RM, CM]),
+    ("createConfigurationItem", "mutation($name: String!) { createConfigurationItem(input: { name: $name, type: SERVER }) { id } }", &[A, RM, CM]),
+    ("createPackage", "mutation($id: ID!, $iid: ID!) { createPackage(input: { name: \"P\", releaseId: $id, itemIds: [$iid] }) { id } }", &[A, RM]),
 ];
 
 struct Identities {
@@ -179,11 +185,26 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         )
         .await["addStakeholder"]["id"]
         .clone();
+    let change = app
+        .ok(
+            "mutation($p: ID!) { createChange(input: { title: \"Change\", risk: LOW, requesterId: $p }) { id } }",
+            json!({ "p": owner }),
+        )
+        .await["createChange"]["id"]
+        .clone();
+    let item = app
+        .ok(
+            "mutation($n: String!) { createConfigurationItem(input: { name: $n, type: SERVER }) { id } }",
+            json!({ "n": format!("item-{n}") }),
+        )
+        .await["createConfigurationItem"]["id"]
+        .clone();
     let victim = app.user(&format!("Token Owner {n}"), &[]).await;
     let token_id = tokens::list(app.database(), Some(victim.0)).await.unwrap()[0].id;
     json!({
         "id": draft, "requested": requested, "review": review, "mid": milestone,
         "owner": owner, "pid": owner, "sid": stakeholder, "tid": token_id.to_string(),
+        "cid": change, "iid": item,
         "email": format!("new.person.{n}@example.com"), "name": format!("Template {n}"),
     })
 }
@@ -281,7 +302,8 @@ async fn every_operation_as_every_identity(app: &TestApp) {
             let body = app
                 .as_bearer(ids.token(who))
                 .graphql(&operation, json!({ "id": "1", "mid": "1", "pid": "1", "sid": "1", "tid": "1",
-                    "requested": "1", "review": "1", "owner": "1", "email": "x@example.com", "name": "x" }))
+                    "requested": "1", "review": "1", "owner": "1", "email": "x@example.com", "name": "x",
+                    "cid": "1", "iid": "1" }))
                 .await;
             if error_code(&body) != Some("UNAUTHENTICATED")
                 || body.get("data").is_some_and(|d| !d.is_null())
