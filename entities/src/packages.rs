@@ -315,24 +315,12 @@ pub async fn conflicts_for<C: ConnectionTrait>(
 ) -> DomainResult<HashMap<i32, Vec<Conflict>>> {
     let ids: Vec<i32> = releases.iter().map(|r| r.id).collect();
     let own = items_by_release(db, &ids).await?;
-    let all_items: Vec<i32> = own
-        .values()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let all_items = distinct(own.values().flatten().copied());
     if all_items.is_empty() {
         return Ok(HashMap::new());
     }
     let touching = releases_by_item(db, &all_items).await?;
-    let other_ids: Vec<i32> = touching
-        .values()
-        .flatten()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let other_ids = distinct(touching.values().flatten().copied());
     let others: HashMap<i32, release::Model> = release::Entity::find()
         .filter(release::Column::Id.is_in(other_ids))
         .filter(release::Column::Status.is_in(COMMITTED))
@@ -366,6 +354,11 @@ pub async fn conflicts_for<C: ConnectionTrait>(
         result.insert(release.id, conflicts);
     }
     Ok(result)
+}
+
+/// Ids without repeats, ascending.
+fn distinct(ids: impl Iterator<Item = i32>) -> Vec<i32> {
+    ids.collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 fn overlaps(release: &release::Model, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {

@@ -1,7 +1,7 @@
 //! Change requests: the object, reading them, and the mutations that create,
 //! edit, link and unlink them. Linked changes follow their release's window.
 
-use super::error::{internal, parse_id, GqlResultExt};
+use super::error::{internal, list_limit, parse_id, GqlResultExt};
 use super::guard;
 use super::loaders::{ItemsOfChange, PersonById, ReleaseById};
 use super::package::ConfigurationItem;
@@ -118,20 +118,13 @@ impl ChangeQuery {
         #[graphql(default = 50)] first: i32,
     ) -> Result<Vec<Change>> {
         guard::require(ctx, Capability::ManageChanges)?;
-        if !(1..=MAX_CHANGES).contains(&first) {
-            return Err(super::error::validation(
-                "first",
-                &format!("first must be between 1 and {MAX_CHANGES}"),
-            ));
-        }
+        let limit = list_limit(first, MAX_CHANGES)?;
         let release_id = release_id
             .as_ref()
             .map(|id| parse_id(id, "releaseId"))
             .transpose()?;
         let app = ctx.data::<AppContext>()?;
-        let rows = changes::list(&app.db, release_id, first.unsigned_abs().into())
-            .await
-            .gql()?;
+        let rows = changes::list(&app.db, release_id, limit).await.gql()?;
         Ok(rows.into_iter().map(Change).collect())
     }
 }

@@ -96,3 +96,15 @@ pub fn parse_id(id: &ID, field: &str) -> async_graphql::Result<i32> {
         )
     })
 }
+
+/// A plain list's `first` (1 to `max`) as a row limit, or `VALIDATION` on `first`.
+pub fn list_limit(first: i32, max: i32) -> async_graphql::Result<u64> {
+    if (1..=max).contains(&first) {
+        Ok(first.unsigned_abs().into())
+    } else {
+        Err(validation(
+            "first",
+            &format!("first must be between 1 and {max}"),
+        ))
+    }
+}

@@ -2,7 +2,7 @@
 //! that touch an item, and the mutations that record items and packages.
 
 use super::change::Change;
-use super::error::{parse_id, validation, GqlResultExt};
+use super::error::{list_limit, parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::loaders::{ChangeById, ItemsOfPackage, PersonById, ReleaseById};
 use super::people::Person;
@@ -123,14 +123,9 @@ impl PackageQuery {
         #[graphql(default = 50)] first: i32,
     ) -> Result<Vec<ConfigurationItem>> {
         guard::require(ctx, Capability::ManageChanges)?;
-        if !(1..=MAX_ITEMS).contains(&first) {
-            return Err(validation(
-                "first",
-                &format!("first must be between 1 and {MAX_ITEMS}"),
-            ));
-        }
+        let limit = list_limit(first, MAX_ITEMS)?;
         let app = ctx.data::<AppContext>()?;
-        let rows = packages::list_items(&app.db, search.as_deref(), first.unsigned_abs().into())
+        let rows = packages::list_items(&app.db, search.as_deref(), limit)
             .await
             .gql()?;
         Ok(rows.into_iter().map(ConfigurationItem).collect())

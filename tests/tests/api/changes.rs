@@ -207,6 +207,13 @@ async fn change_managers_manage_changes_and_stakeholders_do_not(app: &TestApp) {
         )
         .await;
     assert_eq!(bad["extensions"]["field"], "scheduledEnd");
+    for list in [
+        "{ changes(first: 0) { id } }",
+        "{ configurationItems(first: 101) { id } }",
+    ] {
+        let refused = app.expect_code(list, json!({}), "VALIDATION").await;
+        assert_eq!(refused["extensions"]["field"], "first", "{refused}");
+    }
 }
 
 on_both_databases!(
