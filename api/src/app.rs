@@ -1,5 +1,5 @@
-//! The one wiring of the service, used by `main`, by every test and later by the
-//! scheduler: settings → connect → migrate → context → schema → routes.
+//! The one wiring of the service, used by `main` and by every test: settings →
+//! connect → migrate → context → schema → routes, and the job scheduler.
 
 use crate::auth::{jwt::JwtVerifier, Authenticator};
 use crate::config::Settings;
@@ -11,6 +11,7 @@ use entities::{access, Clock};
 use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A running Releasedesk: the HTTP server over one database.
 pub struct Application {
@@ -19,6 +20,7 @@ pub struct Application {
     /// What the running application shares with its parts.
     pub context: AppContext,
     server: RunningServer,
+    scheduler: Option<jobs::Scheduler>,
 }
 
 impl Application {
@@ -51,6 +53,7 @@ impl Application {
         )?));
         let bind = settings.server.bind.clone();
         let context = AppContext {
+            jobs: job_runner(&settings, &db, &clock)?,
             db,
             clock,
             settings: Arc::new(settings),
@@ -69,17 +72,52 @@ impl Application {
             server.addr,
             context.settings.graphiql_enabled()
         );
+        let scheduler = if context.settings.jobs.enabled {
+            Some(
+                jobs::Scheduler::start(context.jobs.clone())
+                    .await
+                    .map_err(anyhow::Error::msg)?,
+            )
+        } else {
+            tracing::info!("scheduled jobs are off on this replica (jobs.enabled = false)");
+            None
+        };
         Ok(Self {
             addr: server.addr,
             context,
             server,
+            scheduler,
         })
     }
 
-    /// Stops accepting requests and waits for the ones in flight.
+    /// Stops accepting requests and waits for the ones in flight, then stops the
+    /// scheduler, giving running jobs `jobs.shutdown_grace_seconds` to finish.
     pub async fn stop(self) -> anyhow::Result<()> {
-        self.server.stop().await.context("stopping the HTTP server")
+        let stopped = self.server.stop().await.context("stopping the HTTP server");
+        if let Some(scheduler) = self.scheduler {
+            let grace = Duration::from_secs(self.context.settings.jobs.shutdown_grace_seconds);
+            scheduler.shutdown(grace).await;
+        }
+        stopped
     }
+}
+
+/// The job runner of this replica: every job, with the configured schedules and lease.
+pub fn job_runner(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<jobs::Runner> {
+    let context = jobs::JobContext {
+        db: db.clone(),
+        clock: clock.clone(),
+    };
+    let options = jobs::RunnerOptions {
+        lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),
+        schedules: settings.jobs.schedules_by_job(),
+    };
+    jobs::Runner::new(context, jobs::catalog(), options)
+        .map_err(|err| anyhow::anyhow!("jobs configuration: {err}"))
 }
 
 /// Opens the configured database pool.

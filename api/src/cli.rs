@@ -21,6 +21,12 @@ pub enum Command {
     /// Load a realistic demo data set with demo users and print their tokens
     /// (once; a second run changes nothing).
     SeedDemo,
+    /// Run one scheduled job now, whatever its schedule, and print how it went
+    /// (exits non-zero when the run fails or the job is already running).
+    RunJob {
+        /// The job, e.g. `change-schedule-sync`.
+        name: String,
+    },
     /// Manage personal API tokens.
     Token {
         #[command(subcommand)]

@@ -7,6 +7,7 @@ use figment::{
     Figment,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Longest clock skew accepted on JWT times, whatever is configured.
@@ -68,6 +69,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub graphql: GraphqlSettings,
     pub auth: AuthSettings,
+    pub jobs: JobsSettings,
     pub log: LogSettings,
 }
 
@@ -200,6 +202,46 @@ impl Default for JwtSettings {
     }
 }
 
+/// Scheduled jobs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsSettings {
+    /// Tick the scheduled jobs on this replica (`RELEASEDESK_JOBS=off` turns it
+    /// off); manual runs work either way. Takes `on`/`off` as well as booleans.
+    #[serde(deserialize_with = "on_off")]
+    pub enabled: bool,
+    /// Cron expressions (six fields, seconds first, UTC) by job name, replacing
+    /// the defaults; `change_schedule_sync` and `change-schedule-sync` both name
+    /// the job `change-schedule-sync`.
+    pub schedules: BTreeMap<String, String>,
+    /// A run whose replica has not checked in for this many seconds is given up
+    /// as abandoned (replicas check in four times per lease).
+    pub lease_seconds: u64,
+    /// On SIGTERM, how long running jobs may take to finish before they are stopped.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            schedules: BTreeMap::new(),
+            lease_seconds: 60,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+impl JobsSettings {
+    /// The configured schedules keyed by job name (`-` for `_`).
+    pub fn schedules_by_job(&self) -> std::collections::HashMap<String, String> {
+        self.schedules
+            .iter()
+            .map(|(name, cron)| (name.replace('_', "-"), cron.clone()))
+            .collect()
+    }
+}
+
 /// Logging.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -216,6 +258,32 @@ impl Default for LogSettings {
             filter: "info".into(),
             format: LogFormat::Text,
         }
+    }
+}
+
+/// A switch written as a boolean or as `on`/`off`, `yes`/`no`, `1`/`0`.
+fn on_off<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Switch {
+        Bool(bool),
+        Number(i64),
+        Text(String),
+    }
+    match Switch::deserialize(deserializer)? {
+        Switch::Bool(on) => Ok(on),
+        Switch::Number(1) => Ok(true),
+        Switch::Number(0) => Ok(false),
+        Switch::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" => Ok(true),
+            "off" | "false" | "no" | "0" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected on or off, found {text:?}"
+            ))),
+        },
+        Switch::Number(n) => Err(serde::de::Error::custom(format!(
+            "expected on or off, found {n}"
+        ))),
     }
 }
 
@@ -244,6 +312,7 @@ fn legacy_key(flat: &str) -> Option<&'static str> {
         "jwt_email_claim" => "auth.jwt.email_claim",
         "jwt_roles_claim" => "auth.jwt.roles_claim",
         "jwt_grant_roles" => "auth.jwt.grant_roles",
+        "jobs" => "jobs.enabled",
         "log" => "log.filter",
         "log_format" => "log.format",
         _ => return None,
@@ -389,6 +458,18 @@ mod tests {
             let settings: Settings = Settings::figment(Toml::string("")).extract()?;
             assert_eq!(settings.server.bind, "127.0.0.1:9999");
             assert_eq!(settings.log.format, LogFormat::Json);
+            assert!(settings.jobs.enabled);
+            jail.set_env("RELEASEDESK_JOBS", "off");
+            jail.set_env(
+                "RELEASEDESK_JOBS__SCHEDULES__CHANGE_SCHEDULE_SYNC",
+                "*/2 * * * * *",
+            );
+            let settings: Settings = Settings::figment(Toml::string("")).extract()?;
+            assert!(!settings.jobs.enabled);
+            assert_eq!(
+                settings.jobs.schedules_by_job()["change-schedule-sync"],
+                "*/2 * * * * *"
+            );
             jail.set_env("RELEASEDESK_BNID", "x");
             assert!(Settings::figment(Toml::string(""))
                 .extract::<Settings>()

@@ -1,5 +1,5 @@
-//! What every part of the application reaches: the database, the clock and the
-//! settings. GraphQL, HTTP handlers, authentication and jobs share it.
+//! What every part of the application reaches: the database, the clock, the
+//! settings and the job runner. GraphQL, HTTP handlers and authentication share it.
 
 use crate::config::Settings;
 use entities::Clock;
@@ -12,4 +12,6 @@ pub struct AppContext {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Runs jobs on demand (`runJob`) and reports on them; the scheduler ticks it.
+    pub jobs: jobs::Runner,
 }

@@ -9,6 +9,7 @@ use cli::{AdminCommand, Cli, Command, TokenCommand};
 use entities::{access, tokens, Clock, Stamp, SystemClock};
 use releasedesk::config::LogFormat;
 use releasedesk::{app, bootstrap, db, demo, Application, Settings};
+use sea_orm::ActiveEnum;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -57,6 +58,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
         },
+        Command::RunJob { name } => run_job(&settings, &db, &name).await?,
         Command::Token { command } => run_token(&db, command).await?,
         Command::Admin {
             command: AdminCommand::Create { email, name },
@@ -69,6 +71,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve | Command::Schema => {} // answered before connecting
     }
     Ok(())
+}
+
+async fn run_job(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    name: &str,
+) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let runner = app::job_runner(settings, db, &clock)?;
+    if !runner.schedules().any(|(job, _)| job == name) {
+        let known: Vec<_> = runner.schedules().map(|(job, _)| job).collect();
+        anyhow::bail!("no job named {name:?}; the jobs are {}", known.join(", "));
+    }
+    let run = runner.run_now(name, Stamp::system(clock.now())).await?;
+    println!(
+        "run {} of {}: {} (examined {}, changed {})",
+        run.id,
+        run.job,
+        run.outcome.to_value(),
+        run.examined,
+        run.changed
+    );
+    match run.error {
+        Some(error) => anyhow::bail!("{name} failed: {error}"),
+        None => Ok(()),
+    }
 }
 
 async fn run_token(db: &sea_orm::DatabaseConnection, command: TokenCommand) -> anyhow::Result<()> {

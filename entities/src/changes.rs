@@ -358,3 +358,113 @@ fn schedule_events(change: &change_request::Model, release: &release::Model) -> 
     })
     .collect()
 }
+
+/// What [`resync_with_releases`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResyncCounts {
+    /// Changes linked to a release.
+    pub linked: u64,
+    /// Linked changes whose schedule had drifted from their release's window.
+    pub corrected: u64,
+}
+
+/// Puts every linked change back on its release's planned window, whatever
+/// wrote it (another path, an import, drift): one statement reads the drifted
+/// changes (locking them and their releases on PostgreSQL), one set-based
+/// `UPDATE` corrects them all, and each corrected change gets history events.
+pub async fn resync_with_releases(tx: &mut Tx) -> DomainResult<ResyncCounts> {
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = tx.db().get_database_backend();
+    let (differs, lock, param) = match backend {
+        DatabaseBackend::Postgres => ("IS DISTINCT FROM", " FOR UPDATE", "$1"),
+        _ => ("IS NOT", "", "?"),
+    };
+    let drift = format!(
+        "c.scheduled_start {differs} r.planned_start OR c.scheduled_end {differs} r.planned_end"
+    );
+    let linked = tx
+        .db()
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM change_requests WHERE release_id IS NOT NULL",
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let rows = tx
+        .db()
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT c.id, c.number, c.release_id, c.scheduled_start, c.scheduled_end, \
+                 r.planned_start, r.planned_end \
+                 FROM change_requests c JOIN releases r ON r.id = c.release_id \
+                 WHERE {drift} ORDER BY c.id{lock}"
+            ),
+        ))
+        .await?;
+    if rows.is_empty() {
+        return Ok(ResyncCounts {
+            linked: linked as u64,
+            corrected: 0,
+        });
+    }
+    let now = tx.now();
+    let updated = tx
+        .db()
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "UPDATE change_requests SET \
+                 scheduled_start = (SELECT r.planned_start FROM releases r WHERE r.id = change_requests.release_id), \
+                 scheduled_end = (SELECT r.planned_end FROM releases r WHERE r.id = change_requests.release_id), \
+                 updated_at = {param}, version = version + 1 \
+                 WHERE EXISTS (SELECT 1 FROM change_requests c JOIN releases r ON r.id = c.release_id \
+                 WHERE c.id = change_requests.id AND ({drift}))"
+            ),
+            [now.into()],
+        ))
+        .await?
+        .rows_affected();
+    for row in &rows {
+        let id: i32 = row.try_get("", "id")?;
+        let number: String = row.try_get("", "number")?;
+        let release_id: i32 = row.try_get("", "release_id")?;
+        let note = Some(format!("{number} realigned with release {release_id}"));
+        let events = [
+            ("scheduledStart", "scheduled_start", "planned_start"),
+            ("scheduledEnd", "scheduled_end", "planned_end"),
+        ]
+        .into_iter()
+        .map(|(field, own, release)| {
+            let old: Option<DateTimeUtc> = row.try_get("", own)?;
+            let new: Option<DateTimeUtc> = row.try_get("", release)?;
+            Ok((field, old, new))
+        })
+        .collect::<DomainResult<Vec<_>>>()?
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(field, old, new)| {
+            Event::change(
+                EventKind::ChangeRescheduled,
+                field,
+                show_time(old),
+                show_time(new),
+            )
+            .with_note(note.clone())
+        })
+        .collect::<Vec<_>>();
+        tx.record(
+            Subject::Change {
+                id,
+                release_id: Some(release_id),
+            },
+            events,
+        );
+    }
+    Ok(ResyncCounts {
+        linked: linked as u64,
+        corrected: updated,
+    })
+}

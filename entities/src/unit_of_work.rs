@@ -12,6 +12,10 @@ use sea_orm::{
     TransactionTrait,
 };
 
+/// History rows per `INSERT`: 11 columns each, far below SQLite's 32,766 and
+/// PostgreSQL's 65,535 bound parameters.
+const HISTORY_ROWS_PER_INSERT: usize = 1_000;
+
 /// What a history event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
@@ -134,8 +138,10 @@ impl Tx {
             stamp,
             history,
         } = self;
-        if !history.is_empty() {
-            let rows = history.into_iter().map(|(subject, event)| {
+        // in chunks, so a job correcting thousands of rows stays under the
+        // databases' limits on bound parameters per statement
+        for chunk in history.chunks(HISTORY_ROWS_PER_INSERT) {
+            let rows = chunk.iter().cloned().map(|(subject, event)| {
                 let (subject_type, subject_id, release_id) = subject.columns();
                 history_event::ActiveModel {
                     subject_type: Set(subject_type),

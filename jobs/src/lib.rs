@@ -1,3 +1,44 @@
-//! Releasedesk's scheduled jobs: change-schedule sync, cost roll-up, approval
-//! e-mails and scheduled reports. None exists yet; they arrive with their issues.
-//! This crate depends on `entities` only, never on `api`.
+//! Releasedesk's scheduled jobs and the scheduler that runs them.
+//!
+//! tokio-cron-scheduler produces a tick for each configured job; each tick
+//! claims its slot in the database ([`ledger`]) before it runs, so several
+//! replicas on one PostgreSQL run every slot once. Jobs write through the same
+//! unit of work as the API. This crate depends on `entities`, never on `api`.
+
+pub mod change_schedule_sync;
+pub mod ledger;
+pub mod runner;
+pub mod schedule;
+pub mod scheduler;
+
+pub use ledger::Counts;
+pub use runner::{JobStatus, Runner, RunnerOptions};
+pub use schedule::Schedule;
+pub use scheduler::Scheduler;
+
+use entities::Clock;
+use futures::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// What a job works with.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A job: a name, a default schedule and the work of one run.
+pub trait Job: Send + Sync + 'static {
+    /// The name used in configuration, the ledger and `runJob`, e.g. `change-schedule-sync`.
+    fn name(&self) -> &'static str;
+    /// Its cron expression (with seconds, UTC) unless configured otherwise.
+    fn default_schedule(&self) -> &'static str;
+    /// One run; what it changed commits in its own units of work.
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<Counts, String>>;
+}
+
+/// Every job Releasedesk has.
+pub fn catalog() -> Vec<Arc<dyn Job>> {
+    vec![Arc::new(change_schedule_sync::ChangeScheduleSync)]
+}

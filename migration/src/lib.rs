@@ -8,6 +8,7 @@ mod m20261127_000002_access;
 mod m20261127_000003_history_subjects;
 mod m20261127_000004_change_requests;
 mod m20261127_000005_packages;
+mod m20261127_000006_job_runs;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_history_subjects::Migration),
             Box::new(m20261127_000004_change_requests::Migration),
             Box::new(m20261127_000005_packages::Migration),
+            Box::new(m20261127_000006_job_runs::Migration),
         ]
     }
 }

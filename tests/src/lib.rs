@@ -33,7 +33,43 @@ pub fn test_settings() -> Settings {
     jwt.issuer = Some(JWT_ISSUER.into());
     jwt.audience = Some(JWT_AUDIENCE.into());
     jwt.grant_roles = true;
+    // tests tick jobs themselves (or turn the scheduler on), so no background
+    // run adds statements or rows while a test counts them
+    settings.jobs.enabled = false;
     settings
+}
+
+/// The `releasedesk` binary of this build, for tests that start real processes:
+/// `RELEASEDESK_TEST_BIN` when set, else `target/<profile>/releasedesk` next to
+/// this test executable, built with cargo when it is missing. `.ci/run` builds
+/// it before the suite, so a stale binary is never used there.
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("RELEASEDESK_TEST_BIN") {
+        return PathBuf::from(path);
+    }
+    // target/<profile>/deps/<test executable>
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("the test executable lies in target/<profile>/deps");
+    let binary = profile_dir.join(format!("releasedesk{}", std::env::consts::EXE_SUFFIX));
+    if !binary.exists() {
+        let release = profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release");
+        let mut build = std::process::Command::new(env!("CARGO"));
+        build.args(["build", "-p", "releasedesk", "--bin", "releasedesk"]);
+        if release {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build for the binary");
+        assert!(
+            status.success(),
+            "cargo build of the releasedesk binary failed"
+        );
+    }
+    binary
 }
 
 /// Everything the services logged during this test binary's run.

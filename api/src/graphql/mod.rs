@@ -7,6 +7,7 @@ mod change;
 pub mod error;
 pub mod guard;
 mod history;
+mod jobs;
 pub mod limits;
 pub mod loaders;
 mod milestone;
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     people::PeopleQuery,
     template::TemplateQuery,
     admin::AdminQuery,
+    jobs::JobQuery,
 );
 
 /// Write operations.
@@ -45,6 +47,7 @@ pub struct MutationRoot(
     people::PeopleMutation,
     template::TemplateMutation,
     admin::AdminMutation,
+    jobs::JobMutation,
 );
 
 /// The served schema.

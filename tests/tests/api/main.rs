@@ -8,6 +8,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod identity;
+mod jobs;
 mod lifecycle;
 mod master_phase;
 mod packages;
