@@ -2,7 +2,7 @@
 //! parses them (six fields, seconds first, UTC), so a tick and the slot it
 //! claims always agree.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 
@@ -37,12 +37,18 @@ impl Schedule {
 
     /// The latest slot at or before `now`.
     pub fn latest_at_or_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_previous_occurrence(&now, true).ok()
+        // slots are whole seconds; croner answers the instant itself when its
+        // second matches, fraction and all
+        self.cron
+            .find_previous_occurrence(&now.trunc_subsecs(0), true)
+            .ok()
     }
 
     /// The first slot strictly after `at`.
     pub fn next_after(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_next_occurrence(&at, false).ok()
+        self.cron
+            .find_next_occurrence(&at.trunc_subsecs(0), false)
+            .ok()
     }
 }
 
@@ -79,6 +85,12 @@ mod tests {
         );
         let every_second = Schedule::parse("* * * * * *").unwrap();
         assert_eq!(every_second.next_after(at(10, 0, 0)), Some(at(10, 0, 1)));
+        let fraction = at(10, 0, 0) + chrono::Duration::milliseconds(415);
+        assert_eq!(
+            every_second.latest_at_or_before(fraction),
+            Some(at(10, 0, 0))
+        );
+        assert_eq!(every_second.next_after(fraction), Some(at(10, 0, 1)));
     }
 
     #[test]

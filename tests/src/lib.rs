@@ -41,8 +41,8 @@ pub fn test_settings() -> Settings {
 
 /// The `releasedesk` binary of this build, for tests that start real processes:
 /// `RELEASEDESK_TEST_BIN` when set, else `target/<profile>/releasedesk` next to
-/// this test executable, built with cargo when it is missing. `.ci/run` builds
-/// it before the suite, so a stale binary is never used there.
+/// this test executable, brought up to date by `cargo build` (a no-op when it
+/// is, as after `.ci/run`'s own build) so a stale binary is never tested.
 pub fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("RELEASEDESK_TEST_BIN") {
         return PathBuf::from(path);
@@ -54,12 +54,19 @@ pub fn binary() -> PathBuf {
         .and_then(|deps| deps.parent())
         .expect("the test executable lies in target/<profile>/deps");
     let binary = profile_dir.join(format!("releasedesk{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
+    {
         let release = profile_dir
             .file_name()
             .is_some_and(|name| name == "release");
         let mut build = std::process::Command::new(env!("CARGO"));
-        build.args(["build", "-p", "releasedesk", "--bin", "releasedesk"]);
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "releasedesk",
+            "--bin",
+            "releasedesk",
+        ]);
         if release {
             build.arg("--release");
         }

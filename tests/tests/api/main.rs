@@ -14,5 +14,6 @@ mod master_phase;
 mod packages;
 mod pagination;
 mod people;
+mod replicas;
 mod schema;
 mod service;
