@@ -14,6 +14,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Longest job name accepted in a request (the column holds 64 characters).
+const MAX_JOB_NAME: usize = 64;
+
 /// How runs are leased and which schedules replace the defaults.
 #[derive(Debug, Clone)]
 pub struct RunnerOptions {
@@ -127,6 +130,7 @@ impl Runner {
     }
 
     fn entry(&self, name: &str) -> DomainResult<&Entry> {
+        entities::validate::required_text("name", name, MAX_JOB_NAME)?;
         self.inner
             .entries
             .iter()

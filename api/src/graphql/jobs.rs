@@ -149,7 +149,11 @@ impl JobQuery {
             .transpose()?;
         if let Some(job) = &job {
             if !app.jobs.schedules().any(|(name, _)| name == job) {
-                return Err(validation("job", &format!("no job named {job:?}")));
+                let known: Vec<_> = app.jobs.schedules().map(|(name, _)| name).collect();
+                return Err(validation(
+                    "job",
+                    &format!("not a job; the jobs are {}", known.join(", ")),
+                ));
             }
         }
         let mut rows = jobs::ledger::list(&app.db, job.as_deref(), before, limit + 1)

@@ -277,7 +277,7 @@ async fn a_run_whose_runner_died_is_abandoned_and_the_next_slot_runs(app: &TestA
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"] == dead.id.to_string())
+        .find(|r| r["id"].as_str() == Some(dead.id.to_string().as_str()))
         .expect("the dead run is listed");
     assert_eq!(abandoned["outcome"], "ABANDONED");
     assert_eq!(abandoned["runner"], "dead-host:4242:abcdef");
@@ -342,6 +342,54 @@ async fn a_panicking_run_is_recorded_as_failed_and_the_next_slot_runs(app: &Test
     assert_eq!(listed[1]["outcome"], "FAILED");
 }
 
+/// A job that never finishes by itself.
+struct Hangs;
+
+impl jobs::Job for Hangs {
+    fn name(&self) -> &'static str {
+        "hangs"
+    }
+    fn default_schedule(&self) -> &'static str {
+        "0 0 * * * *"
+    }
+    fn run<'a>(&'a self, _: &'a jobs::JobContext) -> BoxFuture<'a, Result<jobs::Counts, String>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+async fn shutdown_stops_a_job_past_its_grace_and_marks_the_run_interrupted(app: &TestApp) {
+    let context = app.context().jobs.context().clone();
+    let runner = jobs::Runner::new(
+        context,
+        vec![Arc::new(Hangs)],
+        jobs::RunnerOptions::default(),
+    )
+    .unwrap();
+    // the scheduler ticks every job once at start (the catch-up tick)
+    let scheduler = jobs::Scheduler::start(runner).await.unwrap();
+    let running = loop {
+        let runs = job_run::Entity::find()
+            .filter(job_run::Column::Job.eq("hangs"))
+            .all(app.database())
+            .await
+            .unwrap();
+        if let Some(run) = runs.into_iter().next() {
+            break run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(running.outcome, JobOutcome::Running);
+    scheduler.shutdown(std::time::Duration::ZERO).await;
+    let stopped = job_run::Entity::find_by_id(running.id)
+        .one(app.database())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stopped.outcome, JobOutcome::Interrupted);
+    assert!(stopped.error.unwrap().contains("grace period of 0 s"));
+    assert!(stopped.ended_at.is_some());
+}
+
 async fn only_administrators_see_and_run_jobs_and_bad_arguments_are_refused(app: &TestApp) {
     let (_, manager) = app.user("Rita Manager", &[Role::ReleaseManager]).await;
     let as_manager = app.as_bearer(Some(&manager));
@@ -390,5 +438,6 @@ on_both_databases!(
     each_slot_is_claimed_once_and_missed_slots_are_caught_up_once,
     a_run_whose_runner_died_is_abandoned_and_the_next_slot_runs,
     a_panicking_run_is_recorded_as_failed_and_the_next_slot_runs,
+    shutdown_stops_a_job_past_its_grace_and_marks_the_run_interrupted,
     only_administrators_see_and_run_jobs_and_bad_arguments_are_refused,
 );
