@@ -1,7 +1,7 @@
 //! The one wiring of the service, used by `main` and by every test: settings →
 //! connect → migrate → context → schema → routes, and the job scheduler.
 
-use crate::auth::{jwt::JwtVerifier, Authenticator};
+use crate::auth::{cache::ViewerCache, jwt::JwtVerifier, Authenticator};
 use crate::config::Settings;
 use crate::context::AppContext;
 use crate::http::{self, HttpState, RunningServer};
@@ -12,6 +12,9 @@ use sea_orm::DatabaseConnection;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Longest time a replica may trust a cached identity, whatever is configured.
+pub const MAX_AUTH_CACHE_SECONDS: u64 = 300;
 
 /// A running Releasedesk: the HTTP server over one database.
 pub struct Application {
@@ -54,6 +57,9 @@ impl Application {
         let bind = settings.server.bind.clone();
         let context = AppContext {
             jobs: job_runner(&settings, &db, &clock)?,
+            viewers: Arc::new(ViewerCache::new(Duration::from_secs(
+                settings.auth.cache_seconds.min(MAX_AUTH_CACHE_SECONDS),
+            ))),
             db,
             clock,
             settings: Arc::new(settings),

@@ -27,6 +27,13 @@ pub enum Command {
         /// The job, e.g. `change-schedule-sync`.
         name: String,
     },
+    /// Load the benchmark data set into an empty database (bulk inserts, one
+    /// transaction): N releases with 5 milestones and 2 stakeholders each, and an
+    /// administrator whose token is printed on the last line.
+    SeedBench {
+        #[arg(long, default_value_t = 10_000)]
+        releases: usize,
+    },
     /// Manage personal API tokens.
     Token {
         #[command(subcommand)]

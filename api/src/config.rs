@@ -158,11 +158,24 @@ impl Default for GraphqlSettings {
     }
 }
 
-/// Authentication beyond personal API tokens.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// Authentication.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
+    /// How long, in seconds, a replica remembers who a token stands for; a token
+    /// revoked or a role changed on another replica takes effect within this.
+    /// `0` reads the database on every request.
+    pub cache_seconds: u64,
     pub jwt: JwtSettings,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            cache_seconds: 5,
+            jwt: JwtSettings::default(),
+        }
+    }
 }
 
 /// JWTs from an identity provider.

@@ -12,6 +12,8 @@ pub struct AppContext {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// Who recent bearer tokens stand for (`auth.cache_seconds`).
+    pub viewers: Arc<crate::auth::cache::ViewerCache>,
     /// Runs jobs on demand (`runJob`) and reports on them; the scheduler ticks it.
     pub jobs: jobs::Runner,
 }

@@ -8,9 +8,13 @@ use clap::Parser;
 use cli::{AdminCommand, Cli, Command, TokenCommand};
 use entities::{access, tokens, Clock, Stamp, SystemClock};
 use releasedesk::config::LogFormat;
-use releasedesk::{app, bootstrap, db, demo, Application, Settings};
+use releasedesk::{app, bench_seed, bootstrap, db, demo, Application, Settings};
 use sea_orm::ActiveEnum;
 use std::sync::Arc;
+
+/// mimalloc: most of a request's CPU was glibc's malloc and free (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -58,6 +62,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
         },
+        Command::SeedBench { releases } => {
+            let started = std::time::Instant::now();
+            let data = bench_seed::seed(&db, &SystemClock, releases).await?;
+            println!(
+                "seeded {} releases, {} milestones, {} stakeholders in {:.1} s; administrator token:",
+                data.releases,
+                data.milestones,
+                data.stakeholders,
+                started.elapsed().as_secs_f64()
+            );
+            println!("{}", data.token);
+        }
         Command::RunJob { name } => run_job(&settings, &db, &name).await?,
         Command::Token { command } => run_token(&db, command).await?,
         Command::Admin {

@@ -36,6 +36,10 @@ pub fn test_settings() -> Settings {
     // tests tick jobs themselves (or turn the scheduler on), so no background
     // run adds statements or rows while a test counts them
     settings.jobs.enabled = false;
+    // a remembered identity stays remembered for the whole test, so statement
+    // counts never depend on how long a step took (revocations and role changes
+    // made through the API drop it at once, as in production)
+    settings.auth.cache_seconds = 300;
     settings
 }
 

@@ -2,6 +2,7 @@
 //! person with roles. What each role may do is the domain's policy
 //! (`entities::policy`).
 
+pub mod cache;
 pub mod jwt;
 
 use crate::context::AppContext;
@@ -18,6 +19,8 @@ pub struct Viewer {
     pub roles: Vec<Role>,
     /// The personal API token used, if any (JWT callers have none).
     pub token_id: Option<i32>,
+    /// When that token expires, checked again on every cached use.
+    pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Viewer {
@@ -104,8 +107,16 @@ impl Authenticator {
             tracing::error!(error = %err, "authentication lookup failed");
             AuthFailure::Unavailable
         };
+        let now = services.clock.now();
         if token.starts_with(tokens::SECRET_PREFIX) {
-            let (person, token) = tokens::authenticate(&services.db, token, services.clock.now())
+            let key = tokens::hash(token);
+            if let Some(viewer) = services.viewers.get(&key) {
+                if viewer.token_expires_at.is_some_and(|at| at <= now) {
+                    return Err(AuthFailure::Expired);
+                }
+                return Ok(viewer);
+            }
+            let holder = tokens::authenticate(&services.db, token, now)
                 .await
                 .map_err(unavailable)?
                 .map_err(|rejection| match rejection {
@@ -113,17 +124,22 @@ impl Authenticator {
                     TokenRejection::Expired => AuthFailure::Expired,
                     TokenRejection::Revoked => AuthFailure::Revoked,
                 })?;
-            let roles = access::roles_of(&services.db, person.id)
-                .await
-                .map_err(unavailable)?;
-            return Ok(Viewer {
-                person,
-                roles,
-                token_id: Some(token.id),
-            });
+            let viewer = Viewer {
+                person: holder.person,
+                roles: holder.roles,
+                token_id: Some(holder.token_id),
+                token_expires_at: holder.expires_at,
+            };
+            services.viewers.put(key, viewer.clone());
+            return Ok(viewer);
         }
         let verifier = self.jwt.as_ref().ok_or(AuthFailure::Invalid)?;
-        let identity = verifier.verify(token, services.clock.now())?;
+        let identity = verifier.verify(token, now)?;
+        // the signature and times were checked above; only the account is cached
+        let key = format!("jwt:{}:{:?}", identity.email, identity.granted_roles);
+        if let Some(viewer) = services.viewers.get(&key) {
+            return Ok(viewer);
+        }
         let person = access::person_by_email(&services.db, &identity.email)
             .await
             .map_err(unavailable)?
@@ -137,11 +153,14 @@ impl Authenticator {
                 roles.push(granted);
             }
         }
-        Ok(Viewer {
+        let viewer = Viewer {
             person,
             roles,
             token_id: None,
-        })
+            token_expires_at: None,
+        };
+        services.viewers.put(key, viewer.clone());
+        Ok(viewer)
     }
 }
 

@@ -172,10 +172,12 @@ impl AdminMutation {
         roles: Vec<Role>,
     ) -> Result<Vec<Role>> {
         let person_id = parse_id(&person_id, "personId")?;
-        write(ctx, async |tx| {
+        let roles = write(ctx, async |tx| {
             access::set_roles(tx, person_id, &roles).await
         })
-        .await
+        .await?;
+        ctx.data::<AppContext>()?.viewers.forget_person(person_id);
+        Ok(roles)
     }
 
     /// Issues a personal API token; the secret is in the answer and nowhere else.
@@ -199,8 +201,10 @@ impl AdminMutation {
     /// person's token answers `NOT_FOUND`, exactly as a missing id does).
     async fn revoke_api_token(&self, ctx: &Context<'_>, id: ID) -> Result<ApiToken> {
         let id = parse_id(&id, "id")?;
-        write(ctx, async |tx| tokens::revoke(tx, id).await)
-            .await
-            .map(ApiToken)
+        let revoked = write(ctx, async |tx| tokens::revoke(tx, id).await).await?;
+        ctx.data::<AppContext>()?
+            .viewers
+            .forget_person(revoked.person_id);
+        Ok(ApiToken(revoked))
     }
 }

@@ -75,6 +75,20 @@ pub async fn is_visible<C: ConnectionTrait>(
     Ok(query.count(db).await? > 0)
 }
 
+/// Release `id` when it exists and `visibility` (if any) lets its holder see
+/// it, in one statement.
+pub async fn find_visible_by_id<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    visibility: Option<Visibility>,
+) -> DomainResult<Option<release::Model>> {
+    let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
+    if let Some(visibility) = visibility {
+        query = query.filter(visibility.condition());
+    }
+    Ok(query.one(db).await?)
+}
+
 /// The column a list is sorted by; ties are broken by id in the same direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortField {

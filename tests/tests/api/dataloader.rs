@@ -56,4 +56,85 @@ async fn listing_releases_with_nested_lists_costs_a_fixed_number_of_queries(app:
     );
 }
 
-on_both_databases!(listing_releases_with_nested_lists_costs_a_fixed_number_of_queries);
+/// A token's first request reads its holder and roles in one statement (and
+/// notes its use); later ones are answered from memory. A release by id with
+/// its milestones is two statements, and so is a page of releases with theirs.
+async fn a_plain_read_costs_two_statements_and_identities_are_remembered(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let release = fixtures::release(
+            app,
+            &owner,
+            json!({ "title": format!("R{n}"), "type": "MAJOR" }),
+        )
+        .await;
+        ids.push(release["id"].clone());
+    }
+    let (_, token) = app
+        .user("Reader", &[entities::entity::Role::ReleaseManager])
+        .await;
+    let reader = app.as_bearer(Some(&token));
+    app.reset_statements();
+    reader.ok("{ __typename }", json!({})).await;
+    assert_eq!(
+        app.statements(),
+        2,
+        "the holder with roles, then lastUsedAt"
+    );
+    app.reset_statements();
+    reader.ok("{ __typename }", json!({})).await;
+    assert_eq!(app.statements(), 0, "a remembered identity costs nothing");
+
+    app.reset_statements();
+    let one = reader
+        .ok(
+            "query($id: ID!) { release(id: $id) { id title milestones { id title status } } }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+    assert_eq!(one["release"]["milestones"].as_array().unwrap().len(), 6);
+    assert_eq!(app.statements(), 2, "the release, then its milestones");
+
+    app.reset_statements();
+    let page = reader
+        .ok(
+            "{ releases(first: 20) { nodes { id title milestones { id title status } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(page["releases"]["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        app.statements(),
+        2,
+        "the page, then the milestones of all of it"
+    );
+
+    // a hidden or missing release is one statement too, and answers the same
+    app.reset_statements();
+    let (_, stranger) = app.user("Stranger", &[]).await;
+    let hidden = app
+        .as_bearer(Some(&stranger))
+        .expect_code(
+            "query($id: ID!) { release(id: $id) { id } }",
+            json!({ "id": ids[0] }),
+            "NOT_FOUND",
+        )
+        .await;
+    let missing = app
+        .as_bearer(Some(&stranger))
+        .expect_code("{ release(id: \"999999\") { id } }", json!({}), "NOT_FOUND")
+        .await;
+    assert_eq!(
+        hidden["message"]
+            .as_str()
+            .unwrap()
+            .replace(ids[0].as_str().unwrap(), "N"),
+        missing["message"].as_str().unwrap().replace("999999", "N")
+    );
+}
+
+on_both_databases!(
+    listing_releases_with_nested_lists_costs_a_fixed_number_of_queries,
+    a_plain_read_costs_two_statements_and_identities_are_remembered,
+);

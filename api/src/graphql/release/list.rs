@@ -2,7 +2,7 @@
 
 use super::Release;
 use crate::context::AppContext;
-use crate::graphql::error::{parse_id, validation, GqlResultExt};
+use crate::graphql::error::{parse_id, to_graphql, validation, GqlResultExt};
 use crate::graphql::guard::{self, viewer};
 use crate::graphql::pagination;
 use crate::graphql::prefetch;
@@ -11,7 +11,7 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{ReleaseScope, ReleaseStatus, ReleaseType};
 use entities::releases::list::{self, PageRequest, ReleaseFilter, SortField, SortKey, SortOrder};
-use entities::releases::{self};
+use entities::DomainError;
 
 /// Most items one page may hold.
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -169,8 +169,12 @@ impl ReleaseQuery {
     async fn release(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Release>> {
         let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        guard::ensure_visible(ctx, "release", id, id).await?;
-        let release = releases::find(&services.db, id).await.gql()?;
+        let visibility = guard::viewer(ctx)?.visibility();
+        // one statement: a hidden release answers exactly as a missing one
+        let release = list::find_visible_by_id(&services.db, id, visibility)
+            .await
+            .gql()?
+            .ok_or_else(|| to_graphql(&DomainError::not_found("release", id)))?;
         prefetch::releases(ctx, ctx.look_ahead(), std::slice::from_ref(&release)).await?;
         Ok(Some(Release(release)))
     }
