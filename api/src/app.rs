@@ -65,7 +65,7 @@ impl Application {
             settings: Arc::new(settings),
         };
         let state = HttpState {
-            schema: graphql::build_schema(context.clone()),
+            schemas: graphql::build_schemas(context.clone()),
             context: context.clone(),
             authenticator,
         };

@@ -1,7 +1,10 @@
-//! Request limits as a schema extension, so every transport gets them: document
-//! size after fragments, nesting depth, complexity and aliases answer
-//! `LIMIT_EXCEEDED`, mutations over GET `METHOD_NOT_ALLOWED`, and every error the
-//! library raises itself gets a code chosen by where it arose, never by its text.
+//! Request limits: document size after fragments, nesting depth, complexity and
+//! aliases answer `LIMIT_EXCEEDED`, mutations over GET `METHOD_NOT_ALLOWED`, and
+//! every error the library raises itself gets a code. On the write schema they
+//! run as an extension, and the code comes from the stage that refused. Reads run
+//! on a schema without extensions, so every field takes the library's fast path.
+//! The HTTP layer calls [`QueryLimits::check`] before them and
+//! [`QueryLimits::code_read_errors`] after them.
 
 use super::error::code;
 use crate::config::GraphqlSettings;
@@ -15,6 +18,10 @@ use async_graphql::parser::Positioned;
 use async_graphql::{Name, Request, Response, ServerError, ServerResult, ValidationResult};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// async-graphql's messages for its depth and complexity limits (validation/mod.rs).
+const LIBRARY_TOO_DEEP: &str = "Query is nested too deep.";
+const LIBRARY_TOO_COMPLEX: &str = "Query is too complex.";
 
 /// Nesting the library itself refuses to parse or run; fragment spreads count as a level.
 const LIBRARY_RECURSION_LIMIT: usize = 32;
@@ -34,7 +41,8 @@ pub enum Transport {
 pub struct OperationLabels(Arc<std::sync::Mutex<Vec<String>>>);
 
 impl OperationLabels {
-    fn push(&self, label: String) {
+    /// Notes one operation's label.
+    pub fn push(&self, label: String) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(label);
     }
 
@@ -73,6 +81,107 @@ impl QueryLimits {
             max_aliases: settings.max_aliases,
         }
     }
+
+    /// Parses a document, answering syntax errors `VALIDATION` and documents
+    /// nested past what the parser takes `LIMIT_EXCEEDED`.
+    pub fn parse(&self, query: &str) -> ServerResult<ExecutableDocument> {
+        match async_graphql::parser::parse_query(query) {
+            Ok(document) => Ok(document),
+            Err(async_graphql::parser::Error::RecursionLimitExceeded) => Err(coded(
+                "the query is nested too deep to parse",
+                code::LIMIT_EXCEEDED,
+            )),
+            Err(syntax) => {
+                let mut error = ServerError::from(syntax);
+                set_code_if_missing(&mut error, code::VALIDATION);
+                Err(error)
+            }
+        }
+    }
+
+    /// What is cheap to count on a parsed document: mutations over GET, fragment
+    /// cycles, nesting, fields after fragments and aliases.
+    pub fn check(
+        &self,
+        document: &ExecutableDocument,
+        transport: Option<Transport>,
+        operation_name: Option<&str>,
+    ) -> ServerResult<()> {
+        if transport == Some(Transport::HttpGet) && has_mutation(document, operation_name) {
+            return Err(coded(
+                "mutations must be sent with POST",
+                code::METHOD_NOT_ALLOWED,
+            ));
+        }
+        let shape = Shape::of(document);
+        if shape.fragment_cycle {
+            return Err(coded(
+                "fragments must not spread themselves",
+                code::VALIDATION,
+            ));
+        }
+        if shape.nesting > LIBRARY_RECURSION_LIMIT {
+            return Err(coded(
+                format!(
+                    "the query is nested too deep; at most {} levels are allowed",
+                    self.max_depth
+                ),
+                code::LIMIT_EXCEEDED,
+            ));
+        }
+        if shape.fields > self.max_complexity {
+            return Err(coded(
+                format!(
+                    "the query expands to more than {} fields",
+                    self.max_complexity
+                ),
+                code::LIMIT_EXCEEDED,
+            ));
+        }
+        if shape.aliases > self.max_aliases {
+            return Err(coded(
+                format!(
+                    "the query uses {} aliases; at most {} are allowed",
+                    shape.aliases, self.max_aliases
+                ),
+                code::LIMIT_EXCEEDED,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Codes what the extension-free read schema answered. Its only uncoded
+    /// errors are the library's: validation (where its two limit messages mean
+    /// the configured depth and complexity; `hardening` tests pin both) and
+    /// argument coercion; every resolver error carries a code already.
+    pub fn code_read_errors(&self, response: &mut Response) {
+        for error in &mut response.errors {
+            let coded_already = error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("code").is_some());
+            if coded_already {
+                continue;
+            }
+            match error.message.as_str() {
+                LIBRARY_TOO_DEEP => {
+                    error.message = format!(
+                        "the query is nested too deep; at most {} levels are allowed",
+                        self.max_depth
+                    );
+                    set_code_if_missing(error, code::LIMIT_EXCEEDED);
+                }
+                LIBRARY_TOO_COMPLEX => {
+                    error.message = format!(
+                        "the query is too complex; at most {} is allowed",
+                        self.max_complexity
+                    );
+                    set_code_if_missing(error, code::LIMIT_EXCEEDED);
+                }
+                _ => set_code_if_missing(error, code::VALIDATION),
+            }
+        }
+    }
 }
 
 impl ExtensionFactory for QueryLimits {
@@ -107,20 +216,7 @@ impl Extension for QueryLimits {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let document = match async_graphql::parser::parse_query(&request.query) {
-            Ok(document) => document,
-            Err(async_graphql::parser::Error::RecursionLimitExceeded) => {
-                return Err(coded(
-                    "the query is nested too deep to parse",
-                    code::LIMIT_EXCEEDED,
-                ))
-            }
-            Err(syntax) => {
-                let mut error = ServerError::from(syntax);
-                set_code_if_missing(&mut error, code::VALIDATION);
-                return Err(error);
-            }
-        };
+        let document = self.parse(&request.query)?;
         if let Some(labels) = request_data::<OperationLabels>(&request) {
             labels.push(operation_label(
                 &document,
@@ -128,48 +224,7 @@ impl Extension for QueryLimits {
             ));
         }
         let transport = request_data::<Transport>(&request).copied();
-        if transport == Some(Transport::HttpGet)
-            && has_mutation(&document, request.operation_name.as_deref())
-        {
-            return Err(coded(
-                "mutations must be sent with POST",
-                code::METHOD_NOT_ALLOWED,
-            ));
-        }
-        let shape = Shape::of(&document);
-        if shape.fragment_cycle {
-            return Err(coded(
-                "fragments must not spread themselves",
-                code::VALIDATION,
-            ));
-        }
-        if shape.nesting > LIBRARY_RECURSION_LIMIT {
-            return Err(coded(
-                format!(
-                    "the query is nested too deep; at most {} levels are allowed",
-                    self.max_depth
-                ),
-                code::LIMIT_EXCEEDED,
-            ));
-        }
-        if shape.fields > self.max_complexity {
-            return Err(coded(
-                format!(
-                    "the query expands to more than {} fields",
-                    self.max_complexity
-                ),
-                code::LIMIT_EXCEEDED,
-            ));
-        }
-        if shape.aliases > self.max_aliases {
-            return Err(coded(
-                format!(
-                    "the query uses {} aliases; at most {} are allowed",
-                    shape.aliases, self.max_aliases
-                ),
-                code::LIMIT_EXCEEDED,
-            ));
-        }
+        self.check(&document, transport, request.operation_name.as_deref())?;
         request.set_parsed_query(document);
         next.run(ctx, request).await
     }
@@ -225,7 +280,7 @@ impl Extension for QueryLimits {
 }
 
 /// The operation's name, or its root fields when it has none.
-fn operation_label(document: &ExecutableDocument, operation_name: Option<&str>) -> String {
+pub fn operation_label(document: &ExecutableDocument, operation_name: Option<&str>) -> String {
     if let Some(name) = operation_name {
         return name.to_owned();
     }

@@ -76,23 +76,46 @@ fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-/// Builds the schema around `context`, with the configured request limits.
-pub fn build_schema(context: AppContext) -> AppSchema {
+/// The served schema twice over: `writes` with the audit and limits extensions
+/// (every mutation, and any document that does not parse), and `reads` without
+/// any, because one extension sends every field of every answer through
+/// async-graphql's slower extension path. Both hold the same types.
+#[derive(Clone)]
+pub struct Schemas {
+    pub reads: AppSchema,
+    pub writes: AppSchema,
+    pub limits: limits::QueryLimits,
+}
+
+/// Builds both schemas around `context`, with the configured request limits.
+pub fn build_schemas(context: AppContext) -> Schemas {
     let settings = &context.settings;
     let introspection = settings.introspection_enabled();
     let limits = limits::QueryLimits::from_settings(&settings.graphql);
-    let builder = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .data(context)
-    .extension(audit::AuditTrail)
-    .extension(limits);
-    if introspection {
-        builder.finish()
-    } else {
-        builder.disable_introspection().finish()
+    let finish =
+        |builder: async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription>| {
+            if introspection {
+                builder.finish()
+            } else {
+                builder.disable_introspection().finish()
+            }
+        };
+    let root = || {
+        Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            EmptySubscription,
+        )
+        .data(context.clone())
+    };
+    Schemas {
+        reads: finish(
+            root()
+                .limit_depth(limits.max_depth)
+                .limit_complexity(limits.max_complexity),
+        ),
+        writes: finish(root().extension(audit::AuditTrail).extension(limits)),
+        limits,
     }
 }
 

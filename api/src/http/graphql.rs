@@ -7,7 +7,7 @@ use super::HttpState;
 use crate::auth::{AuthFailure, Viewer};
 use crate::graphql::audit::RequestMeta;
 use crate::graphql::error::code;
-use crate::graphql::limits::{OperationLabels, Transport};
+use crate::graphql::limits::{self, OperationLabels, Transport};
 use crate::graphql::{self};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, ServerError};
@@ -206,7 +206,34 @@ async fn run(
         ))
         .data(viewer.clone())
         .data(meta);
-    state.schema.execute(request).await
+    let schemas = &state.schemas;
+    // a query that parses runs on the read schema; mutations and documents that
+    // do not parse go through the write schema's extensions (audit included)
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return schemas.writes.execute(request).await;
+    };
+    let operation_name = request.operation_name.as_deref();
+    if limits::has_mutation(&document, operation_name) {
+        return schemas.writes.execute(request).await;
+    }
+    if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
+        if let Some(labels) = labels.downcast_ref::<OperationLabels>() {
+            labels.push(limits::operation_label(&document, operation_name));
+        }
+    }
+    let transport = request
+        .data
+        .get(&std::any::TypeId::of::<Transport>())
+        .and_then(|t| t.downcast_ref::<Transport>())
+        .copied();
+    if let Err(refused) = schemas.limits.check(&document, transport, operation_name) {
+        return async_graphql::Response::from_errors(vec![refused]);
+    }
+    let mut request = request;
+    request.set_parsed_query(document);
+    let mut response = schemas.reads.execute(request).await;
+    schemas.limits.code_read_errors(&mut response);
+    response
 }
 
 fn error_code(error: &ServerError) -> Option<String> {

@@ -7,7 +7,7 @@ mod request_log;
 
 use crate::auth::Authenticator;
 use crate::context::AppContext;
-use crate::graphql::AppSchema;
+use crate::graphql::Schemas;
 use poem::http::Method;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{CatchPanic, Cors};
@@ -25,7 +25,7 @@ const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct HttpState {
     pub context: AppContext,
-    pub schema: AppSchema,
+    pub schemas: Schemas,
     pub authenticator: Arc<Authenticator>,
 }
 
