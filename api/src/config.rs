@@ -120,7 +120,7 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: Secret::new("sqlite://releasedesk.db?mode=rwc"),
-            max_connections: 10,
+            max_connections: 8,
             migrate_on_start: true,
         }
     }
