@@ -53,6 +53,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::release::Entity",
+        from = "Column::ReleaseId",
+        to = "super::release::Column::Id"
+    )]
+    Release,
+}
+
+impl Related<super::release::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Release.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

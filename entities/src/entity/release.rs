@@ -110,6 +110,16 @@ impl Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// Its milestones, for reading a release with them in one statement.
+    #[sea_orm(has_many = "super::milestone::Entity")]
+    Milestones,
+}
+
+impl Related<super::milestone::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Milestones.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -89,6 +89,26 @@ pub async fn find_visible_by_id<C: ConnectionTrait>(
     Ok(query.one(db).await?)
 }
 
+/// Like [`find_visible_by_id`], with the release's milestones in sequence, in
+/// one statement (a join).
+pub async fn find_visible_with_milestones<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    visibility: Option<Visibility>,
+) -> DomainResult<Option<(release::Model, Vec<milestone::Model>)>> {
+    let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
+    if let Some(visibility) = visibility {
+        query = query.filter(visibility.condition());
+    }
+    Ok(query
+        .find_with_related(milestone::Entity)
+        .order_by_asc(milestone::Column::Sequence)
+        .all(db)
+        .await?
+        .into_iter()
+        .next())
+}
+
 /// The column a list is sorted by; ties are broken by id in the same direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortField {

@@ -4,8 +4,10 @@ use super::Release;
 use crate::context::AppContext;
 use crate::graphql::error::{parse_id, to_graphql, validation, GqlResultExt};
 use crate::graphql::guard::{self, viewer};
+use crate::graphql::loaders::MilestonesOf;
 use crate::graphql::pagination;
 use crate::graphql::prefetch;
+use crate::graphql::RequestLoader;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
@@ -170,11 +172,25 @@ impl ReleaseQuery {
         let services = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
         let visibility = guard::viewer(ctx)?.visibility();
-        // one statement: a hidden release answers exactly as a missing one
-        let release = list::find_visible_by_id(&services.db, id, visibility)
-            .await
-            .gql()?
-            .ok_or_else(|| to_graphql(&DomainError::not_found("release", id)))?;
+        let not_found = || to_graphql(&DomainError::not_found("release", id));
+        // one statement, with the milestones when they are asked for; a hidden
+        // release answers exactly as a missing one
+        let release = if ctx.look_ahead().field("milestones").exists() {
+            let (release, milestones) =
+                list::find_visible_with_milestones(&services.db, id, visibility)
+                    .await
+                    .gql()?
+                    .ok_or_else(not_found)?;
+            ctx.data::<RequestLoader>()?
+                .feed_one(MilestonesOf(id), milestones)
+                .await;
+            release
+        } else {
+            list::find_visible_by_id(&services.db, id, visibility)
+                .await
+                .gql()?
+                .ok_or_else(not_found)?
+        };
         prefetch::releases(ctx, ctx.look_ahead(), std::slice::from_ref(&release)).await?;
         Ok(Some(Release(release)))
     }
