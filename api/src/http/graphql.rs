@@ -66,10 +66,23 @@ pub async fn endpoint(state: &HttpState, req: Request) -> Response {
         .into_response();
     }
     if method == Method::GET && req.uri().query().is_none_or(|q| !q.contains("query=")) {
-        return if state.context.settings.graphiql_enabled() {
+        // GraphiQL only for a browser asking for HTML; API clients get JSON
+        let wants_html = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+        return if wants_html && state.context.settings.graphiql_enabled() {
             Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
-        } else {
+        } else if wants_html {
             StatusCode::NOT_FOUND.into_response()
+        } else {
+            EarlyAnswer::new(
+                StatusCode::BAD_REQUEST,
+                code::VALIDATION,
+                "a GET needs a query: /graphql?query={...}",
+            )
+            .into_response()
         };
     }
     execute(state, req)

@@ -102,5 +102,28 @@ pub fn routes(state: HttpState) -> impl Endpoint {
             .expose_headers(["x-request-id"])
             .max_age(600)
     };
-    route.with(cors)
+    route
+        .with(cors)
+        .before(|req| async move { Ok(drop_same_origin(req)) })
+}
+
+/// Removes the `Origin` header when it names the server itself (its host and
+/// port equal `Host`), so a same-origin request, such as GraphiQL served here,
+/// which Chromium sends with `Origin`, is not taken for a cross-origin one. The
+/// allow-list is for other origins.
+fn drop_same_origin(mut req: poem::Request) -> poem::Request {
+    let headers = req.headers();
+    let same = match (headers.get("origin"), headers.get("host")) {
+        (Some(origin), Some(host)) => match (origin.to_str(), host.to_str()) {
+            (Ok(origin), Ok(host)) => origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+            _ => false,
+        },
+        _ => false,
+    };
+    if same {
+        req.headers_mut().remove("origin");
+    }
+    req
 }

@@ -299,11 +299,14 @@ async fn production_hides_the_schema(app: &TestApp) {
         introspection["data"]["__schema"].is_null(),
         "introspection answers nothing: {introspection}"
     );
-    assert_eq!(
-        app.get("/graphql").await.status(),
-        404,
-        "no GraphiQL in production"
-    );
+    let page = app
+        .http()
+        .get(format!("{}/graphql", app.base_url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404, "no GraphiQL in production");
     let works = app.ok("{ me { email } }", json!({})).await;
     assert_eq!(works["me"]["email"], "test.admin@example.com");
 }
@@ -356,6 +359,60 @@ async fn cors_allow_list_on_sqlite() {
     settings.server.cors_origins = "https://app.example.com".into();
     run_on_with(Backend::Sqlite, settings, |app| {
         Box::pin(cors_admits_only_listed_origins(app))
+    })
+    .await;
+}
+
+/// A POST from a page the server itself served (GraphiQL in Chromium sends
+/// `Origin` on same-origin POSTs) is answered, whatever the allow-list says;
+/// another origin is still refused.
+async fn same_origin_posts_are_answered_and_other_origins_refused(app: &TestApp) {
+    let post = |origin: String| {
+        app.http()
+            .post(format!("{}/graphql", app.base_url))
+            .header("origin", origin)
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({ "query": "{ me { name } }" }))
+            .send()
+    };
+    let same = post(app.base_url.clone()).await.unwrap();
+    assert_eq!(same.status(), 200);
+    let body: serde_json::Value = same.json().await.unwrap();
+    assert_eq!(body["data"]["me"]["name"], "Test Admin", "{body}");
+    let other = post("http://evil.example.net".into()).await.unwrap();
+    assert_eq!(other.status(), 403);
+    // the same host on another port is another origin
+    let port = app
+        .base_url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse::<u16>()
+        .unwrap();
+    let next_port = post(format!("http://127.0.0.1:{}", port.wrapping_add(1)))
+        .await
+        .unwrap();
+    assert_eq!(next_port.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_origin_posts_work_without_an_allow_list() {
+    run_on_with(Backend::Sqlite, test_settings(), |app| {
+        Box::pin(same_origin_posts_are_answered_and_other_origins_refused(
+            app,
+        ))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_origin_posts_work_with_an_allow_list() {
+    let mut settings = test_settings();
+    settings.server.cors_origins = "https://app.example.com".into();
+    run_on_with(Backend::Sqlite, settings, |app| {
+        Box::pin(same_origin_posts_are_answered_and_other_origins_refused(
+            app,
+        ))
     })
     .await;
 }

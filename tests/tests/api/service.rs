@@ -23,7 +23,12 @@ async fn an_empty_database_is_served_as_cargo_run_serves_it(backend: Backend) {
     let client = reqwest::Client::new();
     let health = client.get(format!("{base}/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let graphiql = client.get(format!("{base}/graphql")).send().await.unwrap();
+    let graphiql = client
+        .get(format!("{base}/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     assert!(graphiql.text().await.unwrap().contains("graphiql"));
     let token = bootstrap::create_first_admin(
         &application.context.db,
@@ -90,10 +95,28 @@ async fn health_reports_an_unreachable_database(app: &TestApp) {
 }
 
 async fn graphiql_is_served_on_get(app: &TestApp) {
-    let response = app.get("/graphql").await;
+    let get = |accept: &'static str| {
+        app.http()
+            .get(format!("{}/graphql", app.base_url))
+            .header("accept", accept)
+            .send()
+    };
+    // a browser asks for HTML
+    let response = get("text/html,application/xhtml+xml,*/*;q=0.8")
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("graphiql"), "GraphiQL page expected");
+    // an API client without a query gets a coded JSON error, not a page
+    let json = get("application/json").await.unwrap();
+    assert_eq!(json.status(), 400);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(
+        releasedesk_tests::error_code(&body),
+        Some("VALIDATION"),
+        "{body}"
+    );
 }
 
 async fn demo_data_loads_once(app: &TestApp) {
