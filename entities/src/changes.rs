@@ -336,14 +336,23 @@ fn subject(change: &change_request::Model) -> Subject {
 
 /// The events of a change's schedule following `release`.
 fn schedule_events(change: &change_request::Model, release: &release::Model) -> Vec<Event> {
-    let note = Some(format!("follows release {}", release.id));
+    reschedule_events(
+        (change.scheduled_start, change.scheduled_end),
+        (release.planned_start, release.planned_end),
+        format!("follows release {}", release.id),
+    )
+}
+
+/// One `CHANGE_RESCHEDULED` event per date of a change's schedule that moves
+/// from `old` to `new` (start, end), each with `note`.
+fn reschedule_events(
+    old: (Option<DateTimeUtc>, Option<DateTimeUtc>),
+    new: (Option<DateTimeUtc>, Option<DateTimeUtc>),
+    note: String,
+) -> Vec<Event> {
     [
-        (
-            "scheduledStart",
-            change.scheduled_start,
-            release.planned_start,
-        ),
-        ("scheduledEnd", change.scheduled_end, release.planned_end),
+        ("scheduledStart", old.0, new.0),
+        ("scheduledEnd", old.1, new.1),
     ]
     .into_iter()
     .filter(|(_, old, new)| old != new)
@@ -354,7 +363,7 @@ fn schedule_events(change: &change_request::Model, release: &release::Model) -> 
             show_time(old),
             show_time(new),
         )
-        .with_note(note.clone())
+        .with_note(Some(note.clone()))
     })
     .collect()
 }
@@ -431,30 +440,17 @@ pub async fn resync_with_releases(tx: &mut Tx) -> DomainResult<ResyncCounts> {
         let id: i32 = row.try_get("", "id")?;
         let number: String = row.try_get("", "number")?;
         let release_id: i32 = row.try_get("", "release_id")?;
-        let note = Some(format!("{number} realigned with release {release_id}"));
-        let events = [
-            ("scheduledStart", "scheduled_start", "planned_start"),
-            ("scheduledEnd", "scheduled_end", "planned_end"),
-        ]
-        .into_iter()
-        .map(|(field, own, release)| {
-            let old: Option<DateTimeUtc> = row.try_get("", own)?;
-            let new: Option<DateTimeUtc> = row.try_get("", release)?;
-            Ok((field, old, new))
-        })
-        .collect::<DomainResult<Vec<_>>>()?
-        .into_iter()
-        .filter(|(_, old, new)| old != new)
-        .map(|(field, old, new)| {
-            Event::change(
-                EventKind::ChangeRescheduled,
-                field,
-                show_time(old),
-                show_time(new),
-            )
-            .with_note(note.clone())
-        })
-        .collect::<Vec<_>>();
+        let events = reschedule_events(
+            (
+                row.try_get("", "scheduled_start")?,
+                row.try_get("", "scheduled_end")?,
+            ),
+            (
+                row.try_get("", "planned_start")?,
+                row.try_get("", "planned_end")?,
+            ),
+            format!("{number} realigned with release {release_id}"),
+        );
         tx.record(
             Subject::Change {
                 id,
