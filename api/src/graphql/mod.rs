@@ -4,6 +4,7 @@
 mod admin;
 pub mod audit;
 mod change;
+pub mod completion;
 pub mod error;
 pub mod guard;
 mod history;
@@ -89,6 +90,8 @@ pub struct Schemas {
     pub reads: AppSchema,
     pub writes: AppSchema,
     pub limits: limits::QueryLimits,
+    /// The field types both answer with, for [`completion`].
+    pub types: std::sync::Arc<completion::TypeIndex>,
 }
 
 /// Builds both schemas around `context`, with the configured request limits.
@@ -120,6 +123,7 @@ pub fn build_schemas(context: AppContext) -> Schemas {
         ),
         writes: finish(root().extension(audit::AuditTrail).extension(limits)),
         limits,
+        types: std::sync::Arc::new(completion::TypeIndex::from_sdl(&sdl())),
     }
 }
 

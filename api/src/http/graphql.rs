@@ -6,6 +6,7 @@ use super::request_log::{RequestId, Summary};
 use super::HttpState;
 use crate::auth::{AuthFailure, Viewer};
 use crate::graphql::audit::RequestMeta;
+use crate::graphql::completion;
 use crate::graphql::error::code;
 use crate::graphql::limits::{self, OperationLabels, Transport};
 use crate::graphql::{self};
@@ -225,27 +226,48 @@ async fn run(
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return schemas.writes.execute(request).await;
     };
-    let operation_name = request.operation_name.as_deref();
-    if limits::has_mutation(&document, operation_name) {
-        return schemas.writes.execute(request).await;
-    }
-    if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
-        if let Some(labels) = labels.downcast_ref::<OperationLabels>() {
-            labels.push(limits::operation_label(&document, operation_name));
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let mut response = if limits::has_mutation(&document, operation_name.as_deref()) {
+        schemas.writes.execute(request).await
+    } else {
+        if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
+            if let Some(labels) = labels.downcast_ref::<OperationLabels>() {
+                labels.push(limits::operation_label(
+                    &document,
+                    operation_name.as_deref(),
+                ));
+            }
         }
-    }
-    let transport = request
-        .data
-        .get(&std::any::TypeId::of::<Transport>())
-        .and_then(|t| t.downcast_ref::<Transport>())
-        .copied();
-    if let Err(refused) = schemas.limits.check(&document, transport, operation_name) {
-        return async_graphql::Response::from_errors(vec![refused]);
-    }
-    let mut request = request;
-    request.set_parsed_query(document);
-    let mut response = schemas.reads.execute(request).await;
-    schemas.limits.code_read_errors(&mut response);
+        let transport = request
+            .data
+            .get(&std::any::TypeId::of::<Transport>())
+            .and_then(|t| t.downcast_ref::<Transport>())
+            .copied();
+        if let Err(refused) = schemas
+            .limits
+            .check(&document, transport, operation_name.as_deref())
+        {
+            return async_graphql::Response::from_errors(vec![refused]);
+        }
+        let mut request = request;
+        request.set_parsed_query(document.clone());
+        let mut response = schemas.reads.execute(request).await;
+        schemas.limits.code_read_errors(&mut response);
+        response
+    };
+    // selection order, and nulls where fields failed (see graphql::completion)
+    let data = std::mem::take(&mut response.data);
+    let executed = data != async_graphql::Value::Null
+        || response.errors.iter().any(|error| !error.path.is_empty());
+    response.data = completion::complete(
+        data,
+        executed,
+        &document,
+        operation_name.as_deref(),
+        &variables,
+        &schemas.types,
+    );
     response
 }
 

@@ -15,5 +15,6 @@ mod packages;
 mod pagination;
 mod people;
 mod replicas;
+mod responses;
 mod schema;
 mod service;

@@ -1,0 +1,106 @@
+//! Responses as the GraphQL spec shapes them: a failed nullable field is `null`
+//! in place, a failed non-null one nulls its nearest nullable parent, and keys
+//! come in selection order, every time.
+
+use crate::fixtures;
+use entities::entity::Role;
+use releasedesk_tests::{on_both_databases, TestApp};
+use serde_json::{json, Value};
+
+/// The raw body text of a POSTed query, as the client receives it.
+async fn body_text(app: &TestApp, token: &str, query: &str) -> String {
+    app.as_bearer(Some(token))
+        .post(json!({ "query": query }))
+        .await
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn failed_fields_are_null_in_place_and_propagate(app: &TestApp) {
+    // a missing release, alone and beside another field: `release` is there, null
+    let alone = app
+        .graphql("{ release(id: \"999999\") { id } }", json!({}))
+        .await;
+    assert_eq!(alone["data"], json!({ "release": null }), "{alone}");
+    assert_eq!(alone["errors"][0]["path"], json!(["release"]));
+    let beside = body_text(
+        app,
+        &app.admin_token,
+        "{ me { name } release(id: \"999999\") { id } }",
+    )
+    .await;
+    assert!(
+        beside.contains(r#""data":{"me":{"name":"Test Admin"},"release":null}"#),
+        "{beside}"
+    );
+
+    // FORBIDDEN deep in a list: roles (non-null) → person (non-null) → the
+    // stakeholder (non-null item) → stakeholders (non-null) → release (nullable)
+    let owner = fixtures::person(app, "Owner").await;
+    let release = fixtures::release(app, &owner, json!({ "title": "Mail", "type": "MINOR" })).await;
+    let (manager_id, manager) = app.user("Rita Manager", &[Role::ReleaseManager]).await;
+    app.ok(
+        "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: TESTER }) { id } }",
+        json!({ "r": release["id"], "p": manager_id.to_string() }),
+    )
+    .await;
+    let deep = app
+        .as_bearer(Some(&manager))
+        .graphql(
+            "query($id: ID!) { me { name } release(id: $id) { id stakeholders { person { roles } } } }",
+            json!({ "id": release["id"] }),
+        )
+        .await;
+    assert_eq!(deep["data"]["release"], Value::Null, "{deep}");
+    assert_eq!(deep["data"]["me"]["name"], "Rita Manager");
+    assert_eq!(
+        deep["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{deep}"
+    );
+
+    // a non-null root field that fails nulls `data` itself
+    let root = app
+        .as_bearer(Some(&manager))
+        .graphql("{ me { id } apiTokens { id } }", json!({}))
+        .await;
+    assert_eq!(root["data"], Value::Null, "{root}");
+    assert_eq!(root["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+async fn keys_come_in_selection_order_every_time(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    for n in 0..3 {
+        fixtures::release(
+            app,
+            &owner,
+            json!({ "title": format!("R{n}"), "type": "MAJOR" }),
+        )
+        .await;
+    }
+    let query = "{ releases(first: 3) { nodes { version title owner { name email } id status \
+        milestones { title sequence id status } type scope } } me { email name id } }";
+    let first = body_text(app, &app.admin_token, query).await;
+    // the keys of the first release, in the order the query asks for them
+    let keys = [
+        "\"version\"",
+        "\"title\"",
+        "\"owner\"",
+        "\"id\"",
+        "\"status\"",
+        "\"milestones\"",
+        "\"type\"",
+        "\"scope\"",
+    ];
+    let positions: Vec<usize> = keys.iter().map(|k| first.find(k).expect(k)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{first}");
+    assert!(first.find("\"releases\"").unwrap() < first.find("\"me\"").unwrap());
+    for _ in 0..20 {
+        assert_eq!(body_text(app, &app.admin_token, query).await, first);
+    }
+}
+
+on_both_databases!(
+    failed_fields_are_null_in_place_and_propagate,
+    keys_come_in_selection_order_every_time,
+);
