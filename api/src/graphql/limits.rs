@@ -12,7 +12,8 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextValidation,
 };
 use async_graphql::parser::types::{
-    ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::parser::Positioned;
 use async_graphql::{Name, Request, Response, ServerError, ServerResult, ValidationResult};
@@ -106,7 +107,11 @@ impl QueryLimits {
         document: &ExecutableDocument,
         transport: Option<Transport>,
         operation_name: Option<&str>,
+        variables: &async_graphql::Variables,
     ) -> ServerResult<()> {
+        if let Some(missing) = missing_variable(document, operation_name, variables) {
+            return Err(coded(missing, code::VALIDATION));
+        }
         if transport == Some(Transport::HttpGet) && has_mutation(document, operation_name) {
             return Err(coded(
                 "mutations must be sent with POST",
@@ -224,7 +229,12 @@ impl Extension for QueryLimits {
             ));
         }
         let transport = request_data::<Transport>(&request).copied();
-        self.check(&document, transport, request.operation_name.as_deref())?;
+        self.check(
+            &document,
+            transport,
+            request.operation_name.as_deref(),
+            &request.variables,
+        )?;
         request.set_parsed_query(document);
         next.run(ctx, request).await
     }
@@ -277,6 +287,38 @@ impl Extension for QueryLimits {
         }
         response
     }
+}
+
+/// The first non-null variable of the chosen operation that has no default and
+/// was not sent (or was sent as `null`), as a message; a request error, refused
+/// before any field runs.
+fn missing_variable(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &async_graphql::Variables,
+) -> Option<String> {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => &op.node,
+        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
+        _ => return None,
+    };
+    operation
+        .variable_definitions
+        .iter()
+        .find_map(|definition| {
+            let definition = &definition.node;
+            let sent = variables
+                .get(&definition.name.node)
+                .is_some_and(|value| *value != async_graphql::Value::Null);
+            (!definition.var_type.node.nullable && definition.default_value.is_none() && !sent)
+                .then(|| {
+                    format!(
+                        "variable ${} of type {} was not provided",
+                        definition.name.node, definition.var_type.node
+                    )
+                })
+        })
 }
 
 /// The operation's name, or its root fields when it has none.

@@ -11,11 +11,51 @@ use crate::graphql::error::code;
 use crate::graphql::limits::{self, OperationLabels, Transport};
 use crate::graphql::{self};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse, ServerError};
+use async_graphql::{BatchRequest, ServerError};
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::web::{Html, Json};
 use poem::{IntoResponse, Request, Response};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
+
+/// One answer or a batch of them.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Body {
+    One(SpecResponse),
+    Many(Vec<SpecResponse>),
+}
+
+/// A response written as the spec asks: `data` only when execution started, so
+/// a request refused before any field ran (syntax, validation, variables, limits)
+/// has no `data` key at all.
+struct SpecResponse(async_graphql::Response);
+
+impl SpecResponse {
+    fn executed(&self) -> bool {
+        let response = &self.0;
+        response.data != async_graphql::Value::Null
+            || response.errors.is_empty()
+            || response.errors.iter().any(|error| !error.path.is_empty())
+    }
+}
+
+impl Serialize for SpecResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let response = &self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if !response.errors.is_empty() {
+            map.serialize_entry("errors", &response.errors)?;
+        }
+        if self.executed() {
+            map.serialize_entry("data", &response.data)?;
+        }
+        if !response.extensions.is_empty() {
+            map.serialize_entry("extensions", &response.extensions)?;
+        }
+        map.end()
+    }
+}
 
 /// An answer given before the schema runs, with a GraphQL-shaped body.
 struct EarlyAnswer {
@@ -187,10 +227,10 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         _ => StatusCode::OK,
     };
     let body = match (is_batch, responses.pop()) {
-        (false, Some(response)) => BatchResponse::Single(response),
+        (false, Some(response)) => Body::One(SpecResponse(response)),
         (_, last) => {
             responses.extend(last);
-            BatchResponse::Batch(responses)
+            Body::Many(responses.into_iter().map(SpecResponse).collect())
         }
     };
     let mut response = Json(body).with_status(status).into_response();
@@ -244,9 +284,10 @@ async fn run(
             .get(&std::any::TypeId::of::<Transport>())
             .and_then(|t| t.downcast_ref::<Transport>())
             .copied();
-        if let Err(refused) = schemas
-            .limits
-            .check(&document, transport, operation_name.as_deref())
+        if let Err(refused) =
+            schemas
+                .limits
+                .check(&document, transport, operation_name.as_deref(), &variables)
         {
             return async_graphql::Response::from_errors(vec![refused]);
         }

@@ -100,7 +100,44 @@ async fn keys_come_in_selection_order_every_time(app: &TestApp) {
     }
 }
 
+async fn refusals_before_execution_have_no_data_key(app: &TestApp) {
+    for (query, code) in [
+        ("{ me { name ", "VALIDATION"),
+        ("{ me { shoeSize } }", "VALIDATION"),
+        ("query($id: ID!) { release(id: $id) { id } }", "VALIDATION"),
+    ] {
+        let body = app.graphql(query, json!({})).await;
+        assert!(body.get("data").is_none(), "{query}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{query}: {body}"
+        );
+    }
+    // a required variable left out is named as not provided, with no field path
+    let missing = app
+        .graphql("query($id: ID!) { release(id: $id) { id } }", json!({}))
+        .await;
+    assert_eq!(
+        missing["errors"][0]["message"], "variable $id of type ID! was not provided",
+        "{missing}"
+    );
+    assert!(missing["errors"][0].get("path").is_none(), "{missing}");
+    // a field that fails during execution keeps `data`, with the field null
+    let executed = app
+        .graphql("{ release(id: \"1234567\") { id } }", json!({}))
+        .await;
+    assert_eq!(
+        executed.get("data"),
+        Some(&json!({ "release": null })),
+        "{executed}"
+    );
+    // and success has no `errors` key
+    let fine = app.graphql("{ me { name } }", json!({})).await;
+    assert!(fine.get("errors").is_none(), "{fine}");
+}
+
 on_both_databases!(
+    refusals_before_execution_have_no_data_key,
     failed_fields_are_null_in_place_and_propagate,
     keys_come_in_selection_order_every_time,
 );
