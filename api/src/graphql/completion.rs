@@ -9,8 +9,8 @@
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
-    Selection, SelectionSet, ServiceDocument, Type, TypeKind, TypeSystemDefinition,
+    BaseType, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    ServiceDocument, Type, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, Value, Variables};
 use std::collections::HashMap;
@@ -77,7 +77,7 @@ pub fn complete(
         Value::Null if executed => IndexMap::new(),
         other => return other,
     };
-    let Some(operation) = chosen(document, operation_name) else {
+    let Some(operation) = super::limits::chosen_operation(document, operation_name) else {
         return Value::Object(map);
     };
     let root = match operation.ty {
@@ -93,20 +93,6 @@ pub fn complete(
     };
     walk.object(map, &[&operation.selection_set.node], root)
         .unwrap_or(Value::Null)
-}
-
-fn chosen<'a>(
-    document: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        _ => None,
-    }
 }
 
 struct Walk<'a> {

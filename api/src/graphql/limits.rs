@@ -12,8 +12,8 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextValidation,
 };
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
-    SelectionSet,
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationDefinition, OperationType,
+    Selection, SelectionSet,
 };
 use async_graphql::parser::Positioned;
 use async_graphql::{Name, Request, Response, ServerError, ServerResult, ValidationResult};
@@ -289,6 +289,22 @@ impl Extension for QueryLimits {
     }
 }
 
+/// The operation a request runs, as the spec chooses it: the one named, or the
+/// only one; `None` when the choice is ambiguous (the library refuses those).
+pub fn chosen_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        _ => None,
+    }
+}
+
 /// The first non-null variable of the chosen operation that has no default and
 /// was not sent (or was sent as `null`), as a message; a request error, refused
 /// before any field runs.
@@ -297,13 +313,7 @@ fn missing_variable(
     operation_name: Option<&str>,
     variables: &async_graphql::Variables,
 ) -> Option<String> {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => &op.node,
-        (DocumentOperations::Multiple(ops), Some(name)) => &ops.get(name)?.node,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => &ops.values().next()?.node,
-        _ => return None,
-    };
-    operation
+    chosen_operation(document, operation_name)?
         .variable_definitions
         .iter()
         .find_map(|definition| {
