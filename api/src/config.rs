@@ -13,6 +13,12 @@ use std::path::PathBuf;
 /// Longest clock skew accepted on JWT times, whatever is configured.
 pub const MAX_JWT_LEEWAY_SECONDS: u64 = 300;
 
+/// Request headers browsers may send from allowed origins: the API's own, Apollo
+/// Client's, and the usual tracing headers.
+pub const DEFAULT_CORS_ALLOW_HEADERS: &str = "authorization,content-type,accept,x-request-id,\
+apollographql-client-name,apollographql-client-version,apollo-require-preflight,\
+traceparent,tracestate,baggage,sentry-trace";
+
 /// Prefix of the variables reserved for the test harness; the service ignores them.
 const TEST_HARNESS_PREFIX: &str = "TEST_";
 
@@ -83,6 +89,8 @@ pub struct ServerSettings {
     pub graphiql: Option<bool>,
     /// Comma-separated origins allowed to call the API from a browser; empty allows none.
     pub cors_origins: String,
+    /// Comma-separated request headers those origins may send.
+    pub cors_allow_headers: String,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Accept a JSON array of operations in one request.
@@ -97,6 +105,7 @@ impl Default for ServerSettings {
             bind: "127.0.0.1:8000".into(),
             graphiql: None,
             cors_origins: String::new(),
+            cors_allow_headers: DEFAULT_CORS_ALLOW_HEADERS.into(),
             max_body_bytes: 1024 * 1024,
             batching: false,
             max_batch_size: 10,
@@ -307,6 +316,7 @@ fn legacy_key(flat: &str) -> Option<&'static str> {
         "bind" => "server.bind",
         "graphiql" => "server.graphiql",
         "cors_origins" => "server.cors_origins",
+        "cors_allow_headers" => "server.cors_allow_headers",
         "max_body_bytes" => "server.max_body_bytes",
         "batching" => "server.batching",
         "max_batch_size" => "server.max_batch_size",
@@ -390,6 +400,16 @@ impl Settings {
     /// Introspection on or off, after applying the environment default.
     pub fn introspection_enabled(&self) -> bool {
         self.graphql.introspection.unwrap_or(!self.is_production())
+    }
+
+    /// The request headers allowed from other origins, lower-cased.
+    pub fn cors_allow_header_list(&self) -> Vec<String> {
+        self.server
+            .cors_allow_headers
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect()
     }
 
     /// The CORS allow-list as a list.
@@ -500,6 +520,20 @@ mod tests {
         assert!(!shown.contains("hunter2"));
         assert!(!shown.contains("s3cr3t-value"));
         assert_eq!(settings.database.kind(), "postgres");
+    }
+
+    #[test]
+    fn cors_headers_default_to_apollo_and_tracing_and_can_be_replaced() {
+        let mut settings = Settings::default();
+        let defaults = settings.cors_allow_header_list();
+        for header in ["authorization", "apollographql-client-name", "traceparent"] {
+            assert!(defaults.iter().any(|h| h == header), "{header}");
+        }
+        settings.server.cors_allow_headers = " Authorization , X-Custom,".into();
+        assert_eq!(
+            settings.cors_allow_header_list(),
+            ["authorization", "x-custom"]
+        );
     }
 
     #[test]

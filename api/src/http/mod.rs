@@ -11,7 +11,7 @@ use crate::graphql::Schemas;
 use poem::http::Method;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::{CatchPanic, Cors};
-use poem::{get, Endpoint, EndpointExt, Route, Server};
+use poem::{get, Endpoint, EndpointExt, IntoResponse, Route, Server};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +74,7 @@ pub async fn start(bind: &str, state: HttpState) -> std::io::Result<RunningServe
 /// The route table, with CORS for the configured origins.
 pub fn routes(state: HttpState) -> impl Endpoint {
     let origins = state.context.settings.cors_origin_list();
+    let allowed_headers = state.context.settings.cors_allow_header_list();
     let health_state = state.clone();
     let route = Route::new()
         .at(
@@ -92,19 +93,45 @@ pub fn routes(state: HttpState) -> impl Endpoint {
             })),
         )
         .with(CatchPanic::new());
-    let cors = if origins.is_empty() {
-        Cors::new().allow_origins_fn(|_| false)
-    } else {
-        Cors::new()
-            .allow_origins(origins)
-            .allow_methods([Method::GET, Method::POST])
-            .allow_headers(["authorization", "content-type", "x-request-id"])
-            .expose_headers(["x-request-id"])
-            .max_age(600)
-    };
+    // a function, not a fixed list, so answers carry `Vary: Origin` for caches
+    let cors = Cors::new()
+        .allow_origins_fn(move |origin| origins.iter().any(|o| o == origin))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(allowed_headers)
+        .expose_headers(["x-request-id"])
+        .max_age(600);
     route
         .with(cors)
+        .after(|answer| async move { Ok(refusal_as_json(answer)) })
         .before(|req| async move { Ok(drop_same_origin(req)) })
+}
+
+/// A refusal from the routing layers (a CORS origin, method or header not
+/// allowed, an unknown path) answered like every other refusal: JSON with a
+/// code, and an `x-request-id` to quote.
+fn refusal_as_json(answer: poem::Result<poem::Response>) -> poem::Response {
+    match answer {
+        Ok(response) => response,
+        Err(error) => {
+            let status = error.status();
+            let code = match status.as_u16() {
+                403 => "FORBIDDEN",
+                404 => "NOT_FOUND",
+                405 => "METHOD_NOT_ALLOWED",
+                500.. => "INTERNAL",
+                _ => "VALIDATION",
+            };
+            let mut response = poem::web::Json(serde_json::json!({
+                "errors": [{ "message": error.to_string(), "extensions": { "code": code } }]
+            }))
+            .with_status(status)
+            .into_response();
+            if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
+                response.headers_mut().insert("x-request-id", id);
+            }
+            response
+        }
+    }
 }
 
 /// Removes the `Origin` header when it names the server itself (its host and

@@ -351,6 +351,46 @@ async fn cors_admits_only_listed_origins(app: &TestApp) {
         .headers()
         .get("access-control-allow-origin")
         .is_none());
+    // refusals are JSON with a code and a request id, like every other refusal
+    assert_eq!(denied.status(), 403);
+    assert!(denied.headers().get("x-request-id").is_some());
+    let body: serde_json::Value = denied.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+
+    // Apollo's and tracing headers are allowed by default
+    let apollo = app
+        .http()
+        .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base_url))
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, apollographql-client-name, apollographql-client-version, traceparent, baggage, sentry-trace",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(apollo.status(), 200, "{:?}", apollo.headers());
+    // an allowed origin's answer varies by origin, for shared caches
+    let answered = app
+        .http()
+        .post(format!("{}/graphql", app.base_url))
+        .header("origin", "https://app.example.com")
+        .bearer_auth(&app.admin_token)
+        .json(&serde_json::json!({ "query": "{ me { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    assert_eq!(
+        answered.headers().get("vary").map(|v| v.to_str().unwrap()),
+        Some("Origin")
+    );
+    // an unknown path is a coded JSON answer too
+    let lost = app.get("/nowhere").await;
+    assert_eq!(lost.status(), 404);
+    let body: serde_json::Value = lost.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
