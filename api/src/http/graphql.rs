@@ -18,6 +18,10 @@ use poem::{IntoResponse, Request, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 
+/// The GraphQL-over-HTTP response media type.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const GRAPHQL_RESPONSE_UTF8: &str = "application/graphql-response+json; charset=utf-8";
+
 /// One answer or a batch of them.
 #[derive(serde::Serialize)]
 #[serde(untagged)]
@@ -142,6 +146,12 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // the GraphQL-over-HTTP media type, with its status codes, when asked for
+    let graphql_response = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
     let transport = if req.method() == Method::GET {
         Transport::HttpGet
     } else {
@@ -221,19 +231,29 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         .flat_map(|r| r.errors.iter())
         .find_map(error_code)
         .unwrap_or_else(|| "OK".to_owned());
+    let mut responses: Vec<SpecResponse> = responses.into_iter().map(SpecResponse).collect();
+    let refused_before_execution = responses.iter().any(|r| !r.executed());
     let status = match outcome.as_str() {
         code::METHOD_NOT_ALLOWED => StatusCode::METHOD_NOT_ALLOWED,
         code::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        // application/graphql-response+json: a request error is a 400
+        _ if graphql_response && refused_before_execution => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
     let body = match (is_batch, responses.pop()) {
-        (false, Some(response)) => Body::One(SpecResponse(response)),
+        (false, Some(response)) => Body::One(response),
         (_, last) => {
             responses.extend(last);
-            Body::Many(responses.into_iter().map(SpecResponse).collect())
+            Body::Many(responses)
         }
     };
     let mut response = Json(body).with_status(status).into_response();
+    if graphql_response {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(GRAPHQL_RESPONSE_UTF8),
+        );
+    }
     response.extensions_mut().insert(Summary {
         operation: Some(labels.joined()),
         actor: Some(viewer.person.email.clone()),

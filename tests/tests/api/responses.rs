@@ -136,7 +136,43 @@ async fn refusals_before_execution_have_no_data_key(app: &TestApp) {
     assert!(fine.get("errors").is_none(), "{fine}");
 }
 
+async fn the_graphql_response_media_type_is_served_with_its_status_codes(app: &TestApp) {
+    let post = |query: &'static str, accept: &'static str| {
+        app.http()
+            .post(format!("{}/graphql", app.base_url))
+            .header("accept", accept)
+            .bearer_auth(&app.admin_token)
+            .json(&json!({ "query": query }))
+            .send()
+    };
+    let media = "application/graphql-response+json";
+    let content_type = |r: &reqwest::Response| {
+        r.headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    // a request error: 400 with the new media type, 200 with application/json
+    let refused = post("{ me { shoeSize } }", media).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(content_type(&refused).starts_with(media));
+    let legacy = post("{ me { shoeSize } }", "application/json")
+        .await
+        .unwrap();
+    assert_eq!(legacy.status(), 200);
+    assert!(content_type(&legacy).starts_with("application/json"));
+    // a field error during execution is still a 200, with data
+    let executed = post("{ release(id: \"1234567\") { id } }", media)
+        .await
+        .unwrap();
+    assert_eq!(executed.status(), 200);
+    assert!(content_type(&executed).starts_with(media));
+    let body: Value = executed.json().await.unwrap();
+    assert_eq!(body["data"], json!({ "release": null }));
+}
+
 on_both_databases!(
+    the_graphql_response_media_type_is_served_with_its_status_codes,
     refusals_before_execution_have_no_data_key,
     failed_fields_are_null_in_place_and_propagate,
     keys_come_in_selection_order_every_time,
