@@ -115,28 +115,47 @@ pub fn build_schemas(context: AppContext) -> Schemas {
         )
         .data(context.clone())
     };
+    let reads = finish(
+        root()
+            .limit_depth(limits.max_depth)
+            .limit_complexity(limits.max_complexity),
+    );
+    // the library's own SDL export, which its SDL parser reads back
+    let types = std::sync::Arc::new(completion::TypeIndex::from_sdl(&reads.sdl()));
     Schemas {
-        reads: finish(
-            root()
-                .limit_depth(limits.max_depth)
-                .limit_complexity(limits.max_complexity),
-        ),
+        reads,
         writes: finish(root().extension(audit::AuditTrail).extension(limits)),
         limits,
-        types: std::sync::Arc::new(completion::TypeIndex::from_sdl(&sdl())),
+        types,
     }
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
+/// The schema in SDL, as committed in `schema.graphql`. It says what
+/// introspection says: `@specifiedBy` on scalars that have one, and the schema
+/// description async-graphql 7 answers for `__schema { description }` (a fixed
+/// text of the library's, which its SDL export leaves out).
 pub fn sdl() -> String {
-    Schema::build(
+    let sdl = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .finish()
-    .sdl()
+    .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by());
+    match sdl.find("schema {") {
+        Some(at) => format!(
+            "{}\"\"\"\n{INTROSPECTED_SCHEMA_DESCRIPTION}\n\"\"\"\n{}",
+            &sdl[..at],
+            &sdl[at..]
+        ),
+        None => sdl,
+    }
 }
+
+/// What async-graphql 7 answers for `__schema { description }`, whatever the schema.
+const INTROSPECTED_SCHEMA_DESCRIPTION: &str = "A GraphQL Schema defines the capabilities of a \
+GraphQL server. It exposes all available types and directives on the server, as well as the \
+entry points for query, mutation, and subscription operations.";
 
 #[cfg(test)]
 mod tests {

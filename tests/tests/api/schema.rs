@@ -10,3 +10,28 @@ fn committed_schema_matches_the_served_one() {
         "schema.graphql is out of date; regenerate it with `cargo run -- schema > schema.graphql`"
     );
 }
+
+/// What introspection answers agrees with the committed SDL where the library's
+/// SDL export and its introspection used to differ.
+async fn introspection_agrees_with_the_committed_schema(app: &releasedesk_tests::TestApp) {
+    let committed = releasedesk::graphql::sdl();
+    let answer = app
+        .ok(
+            "{ __schema { description queryType { name } mutationType { name } } \
+             __type(name: \"DateTime\") { specifiedByURL } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let description = answer["__schema"]["description"].as_str().unwrap();
+    assert!(committed.contains(&format!("\"\"\"\n{description}\n\"\"\"\nschema {{")));
+    let url = answer["__type"]["specifiedByURL"].as_str().unwrap();
+    assert!(committed.contains(&format!("scalar DateTime @specifiedBy(url: \"{url}\")")));
+    for root in [
+        &answer["__schema"]["queryType"]["name"],
+        &answer["__schema"]["mutationType"]["name"],
+    ] {
+        assert!(committed.contains(&format!("type {} {{", root.as_str().unwrap())));
+    }
+}
+
+releasedesk_tests::on_both_databases!(introspection_agrees_with_the_committed_schema);
