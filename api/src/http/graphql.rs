@@ -110,7 +110,11 @@ pub async fn endpoint(state: &HttpState, req: Request) -> Response {
         )
         .into_response();
     }
-    if method == Method::GET && req.uri().query().is_none_or(|q| !q.contains("query=")) {
+    let graphql_get = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.contains("query=") || q.contains("extensions="));
+    if method == Method::GET && !graphql_get {
         // GraphiQL only for a browser asking for HTML; API clients get JSON
         let wants_html = req
             .headers()
@@ -223,6 +227,10 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
     let labels = OperationLabels::default();
     let mut responses = Vec::with_capacity(requests.len());
     for request in requests {
+        if let Some(answer) = persisted_query_answer(&request) {
+            responses.push(async_graphql::Response::from_errors(vec![answer]));
+            continue;
+        }
         let request = request.data(transport).data(labels.clone());
         responses.push(run(state, request, &viewer, &request_id).await);
     }
@@ -343,9 +351,11 @@ fn error_code(error: &ServerError) -> Option<String> {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetParams {
+    #[serde(default)]
     query: String,
     operation_name: Option<String>,
     variables: Option<String>,
+    extensions: Option<String>,
 }
 
 /// Reads `query`, `operationName` and `variables` from a GET query string.
@@ -363,5 +373,59 @@ fn get_request(query: &str) -> Result<async_graphql::Request, EarlyAnswer> {
             .map_err(|e| bad(format!("variables are not JSON: {e}")))?;
         request = request.variables(async_graphql::Variables::from_json(parsed));
     }
+    if let Some(extensions) = params.extensions {
+        let parsed: std::collections::HashMap<String, async_graphql::Value> =
+            serde_json::from_str(&extensions)
+                .map_err(|e| bad(format!("extensions are not a JSON object: {e}")))?;
+        request.extensions = async_graphql::Extensions(parsed);
+    }
     Ok(request)
+}
+
+/// Automatic persisted queries (Apollo's APQ link): not kept here. A request with
+/// only a hash is told `PERSISTED_QUERY_NOT_SUPPORTED`, which makes the link send
+/// the full query from then on; a hash sent with its query must match it.
+fn persisted_query_answer(request: &async_graphql::Request) -> Option<ServerError> {
+    let persisted = request.extensions.get("persistedQuery")?;
+    let coded = |message: &str, code: &str| {
+        let mut error = ServerError::new(message, None);
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+        error
+    };
+    let async_graphql::Value::Object(persisted) = persisted else {
+        return Some(coded(
+            "extensions.persistedQuery must be an object",
+            code::VALIDATION,
+        ));
+    };
+    if request.query.trim().is_empty() {
+        return Some(coded(
+            "PersistedQueryNotSupported",
+            "PERSISTED_QUERY_NOT_SUPPORTED",
+        ));
+    }
+    let hash = match persisted.get("sha256Hash") {
+        Some(async_graphql::Value::String(hash)) => hash,
+        _ => {
+            return Some(coded(
+                "extensions.persistedQuery.sha256Hash must be a string",
+                code::VALIDATION,
+            ))
+        }
+    };
+    let actual = sha2_hex(&request.query);
+    (!hash.eq_ignore_ascii_case(&actual)).then(|| {
+        coded(
+            "extensions.persistedQuery.sha256Hash does not match the query",
+            code::VALIDATION,
+        )
+    })
+}
+
+fn sha2_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
 }

@@ -171,7 +171,76 @@ async fn the_graphql_response_media_type_is_served_with_its_status_codes(app: &T
     assert_eq!(body["data"], json!({ "release": null }));
 }
 
+async fn persisted_queries_are_declined_as_apollo_expects(app: &TestApp) {
+    let query = "{ me { name } }";
+    let hash: String = {
+        use std::fmt::Write;
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(query.as_bytes());
+        digest.iter().fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+    };
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // the hash alone, by POST and by GET: the link is told to send queries in full
+    let posted = app
+        .as_bearer(Some(&app.admin_token))
+        .post(json!({ "extensions": persisted }))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_SUPPORTED",
+        "{posted}"
+    );
+    assert_eq!(posted["errors"][0]["message"], "PersistedQueryNotSupported");
+    let got = app
+        .http()
+        .get(format!("{}/graphql", app.base_url))
+        .query(&[("extensions", persisted.to_string())])
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_SUPPORTED",
+        "{got}"
+    );
+    // the full query with its hash runs; with a wrong hash, or a malformed one, it does not
+    let full = app
+        .as_bearer(Some(&app.admin_token))
+        .post(json!({ "query": query, "extensions": persisted }))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(full["data"]["me"]["name"], "Test Admin", "{full}");
+    for extensions in [
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } }),
+        json!({ "persistedQuery": "yes" }),
+        json!({ "persistedQuery": { "version": 1 } }),
+    ] {
+        let refused = app
+            .as_bearer(Some(&app.admin_token))
+            .post(json!({ "query": query, "extensions": extensions }))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{refused}"
+        );
+        assert!(refused.get("data").is_none(), "{refused}");
+    }
+}
+
 on_both_databases!(
+    persisted_queries_are_declined_as_apollo_expects,
     the_graphql_response_media_type_is_served_with_its_status_codes,
     refusals_before_execution_have_no_data_key,
     failed_fields_are_null_in_place_and_propagate,
