@@ -56,7 +56,7 @@ impl Application {
         )?));
         let bind = settings.server.bind.clone();
         let context = AppContext {
-            jobs: job_runner(&settings, &db, &clock)?,
+            jobs: job_runner(&settings, &db, &clock).await?,
             viewers: Arc::new(ViewerCache::new(Duration::from_secs(
                 settings.auth.cache_seconds.min(MAX_AUTH_CACHE_SECONDS),
             ))),
@@ -108,8 +108,9 @@ impl Application {
     }
 }
 
-/// The job runner of this replica: every job, with the configured schedules and lease.
-pub fn job_runner(
+/// The job runner of this replica: every job, with the configured schedules
+/// and lease, and the mail settings its e-mail jobs send with.
+pub async fn job_runner(
     settings: &Settings,
     db: &DatabaseConnection,
     clock: &Arc<dyn Clock>,
@@ -117,6 +118,7 @@ pub fn job_runner(
     let context = jobs::JobContext {
         db: db.clone(),
         clock: clock.clone(),
+        mail: Arc::new(mail_context(settings, db, clock).await?),
     };
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),
@@ -124,6 +126,59 @@ pub fn job_runner(
     };
     jobs::Runner::new(context, jobs::catalog(), options)
         .map_err(|err| anyhow::anyhow!("jobs configuration: {err}"))
+}
+
+/// Name of the key that signs approve and reject links in e-mails.
+const LINK_KEY: &str = "approval-links";
+
+/// The mail transport and link settings of `settings.mail`.
+async fn mail_context(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<jobs::MailContext> {
+    use crate::config::SmtpSecurity;
+    use jobs::mailer::{Destination, Mailer, Security};
+    let mail = &settings.mail;
+    let destination = match &mail.smtp_host {
+        Some(host) => {
+            let (security, port) = match mail.smtp_security {
+                SmtpSecurity::Starttls => (Security::StartTls, 587),
+                SmtpSecurity::Tls => (Security::Tls, 465),
+                SmtpSecurity::None => (Security::None, 25),
+            };
+            Destination::Smtp {
+                host: host.clone(),
+                port: mail.smtp_port.unwrap_or(port),
+                security,
+                credentials: mail.smtp_username.clone().map(|user| {
+                    let password = mail
+                        .smtp_password
+                        .as_ref()
+                        .map(|p| p.expose().to_owned())
+                        .unwrap_or_default();
+                    (user, password)
+                }),
+            }
+        }
+        None => Destination::Folder(mail.folder.clone()),
+    };
+    let timeout = Duration::from_secs(mail.send_timeout_seconds.clamp(1, 600));
+    let mailer = Mailer::new(&destination, &mail.from, timeout).map_err(anyhow::Error::msg)?;
+    tracing::info!("e-mail goes to {}", mailer.describe());
+    let link_key = entities::service_keys::get_or_create(db, LINK_KEY, clock.now())
+        .await
+        .context("reading the approval-link key")?;
+    Ok(jobs::MailContext {
+        mailer,
+        public_url: settings.public_url(),
+        link_key,
+        max_attempts: mail.max_attempts.clamp(1, 100),
+        retry_after: chrono::Duration::seconds(
+            i64::try_from(mail.retry_seconds.clamp(1, 86_400)).unwrap_or(60),
+        ),
+        dispatcher: jobs::runner::runner_id(),
+    })
 }
 
 /// Opens the configured database pool.

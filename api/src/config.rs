@@ -76,6 +76,7 @@ pub struct Settings {
     pub graphql: GraphqlSettings,
     pub auth: AuthSettings,
     pub jobs: JobsSettings,
+    pub mail: MailSettings,
     pub log: LogSettings,
 }
 
@@ -264,6 +265,64 @@ impl JobsSettings {
     }
 }
 
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// STARTTLS on the submission port (587 by default), required.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS, 465 by default).
+    Tls,
+    /// No encryption (port 25 by default): a local relay only.
+    None,
+}
+
+/// Outgoing e-mail: approval requests, reminders, notifications.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// SMTP server; unset writes each e-mail as an `.eml` file into `folder`.
+    pub smtp_host: Option<String>,
+    /// SMTP port; unset follows `smtp_security` (587, 465 or 25).
+    pub smtp_port: Option<u16>,
+    /// `starttls` (the default), `tls` or `none`.
+    pub smtp_security: SmtpSecurity,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// Where e-mails are written when no SMTP server is configured.
+    pub folder: PathBuf,
+    /// The service's address as approvers' browsers reach it (links in e-mails);
+    /// unset uses `http://` and `server.bind`.
+    pub public_url: Option<String>,
+    /// Attempts before an e-mail is parked as FAILED for administrators.
+    pub max_attempts: i32,
+    /// Seconds to wait after a first failed attempt; doubled after each further one.
+    pub retry_seconds: u64,
+    /// Longest wait for the mail server on one e-mail, in seconds.
+    pub send_timeout_seconds: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_host: None,
+            smtp_port: None,
+            smtp_security: SmtpSecurity::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            from: "Releasedesk <releasedesk@localhost>".into(),
+            folder: PathBuf::from("mail"),
+            public_url: None,
+            max_attempts: 8,
+            retry_seconds: 60,
+            send_timeout_seconds: 30,
+        }
+    }
+}
+
 /// Logging.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -390,6 +449,14 @@ impl Settings {
     /// True in production.
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+
+    /// The base of links in e-mails (`mail.public_url`, or `http://` and the bind address).
+    pub fn public_url(&self) -> String {
+        match &self.mail.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.server.bind),
+        }
     }
 
     /// GraphiQL on or off, after applying the environment default.

@@ -95,7 +95,7 @@ async fn run_job(
     name: &str,
 ) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let runner = app::job_runner(settings, db, &clock)?;
+    let runner = app::job_runner(settings, db, &clock).await?;
     if !runner.schedules().any(|(job, _)| job == name) {
         let known: Vec<_> = runner.schedules().map(|(job, _)| job).collect();
         anyhow::bail!("no job named {name:?}; the jobs are {}", known.join(", "));

@@ -4,6 +4,7 @@
 //! knows about HTTP, GraphQL or SMTP.
 
 pub mod access;
+pub mod approvals;
 pub mod audit;
 pub mod changes;
 pub mod clock;
@@ -12,11 +13,15 @@ pub mod error;
 pub mod history;
 pub mod kit;
 pub mod lifecycle;
+pub mod mail;
 pub mod milestones;
+pub mod outbox;
 pub mod packages;
 pub mod people;
 pub mod policy;
+pub mod notifications;
 pub mod releases;
+pub mod service_keys;
 pub mod stakeholders;
 pub mod templates;
 pub mod tokens;

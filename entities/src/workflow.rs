@@ -4,11 +4,11 @@
 //! in the same unit of work. Approvals, cost freezes and linked-change dates add
 //! an [`Effect`] here instead of edits across the aggregates.
 
-use crate::entity::{milestone, release, ReleaseStatus};
+use crate::entity::{milestone, release, MilestoneStatus, ReleaseStatus};
 use crate::lifecycle::milestone::MilestoneAction;
 use crate::lifecycle::release::ReleaseAction;
 use crate::policy::Capability;
-use crate::{changes, milestones, releases, windows, DomainResult, Tx};
+use crate::{approvals, changes, milestones, releases, windows, DomainResult, Tx};
 use std::collections::VecDeque;
 
 /// Something that must happen because something else did.
@@ -24,6 +24,16 @@ pub enum Effect {
     MilestoneFinished { release_id: i32 },
     /// The release's planned window moved: its linked changes follow.
     ReleaseWindowMoved { release_id: i32 },
+    /// The release (or one milestone) asks for a decision: the board's, if it governs.
+    RequestApproval {
+        release_id: i32,
+        milestone_id: Option<i32>,
+    },
+    /// Cancel the open approval requests of the release (or of one milestone).
+    CancelApprovals {
+        release_id: i32,
+        milestone_id: Option<i32>,
+    },
 }
 
 /// What follows a release reaching its new status.
@@ -32,7 +42,15 @@ pub fn effects_of_release(release: &release::Model) -> Vec<Effect> {
         ReleaseStatus::Active => vec![Effect::ActivateNextMilestone {
             release_id: release.id,
         }],
+        ReleaseStatus::Requested => vec![Effect::RequestApproval {
+            release_id: release.id,
+            milestone_id: None,
+        }],
         ReleaseStatus::Cancelled => vec![
+            Effect::CancelApprovals {
+                release_id: release.id,
+                milestone_id: None,
+            },
             Effect::CancelOpenMilestones {
                 release_id: release.id,
             },
@@ -46,13 +64,24 @@ pub fn effects_of_release(release: &release::Model) -> Vec<Effect> {
 
 /// What follows a milestone of `release` reaching its new status.
 pub fn effects_of_milestone(release: &release::Model, milestone: &milestone::Model) -> Vec<Effect> {
-    if !milestone.status.is_open() && release.status == ReleaseStatus::Active {
-        vec![Effect::MilestoneFinished {
+    let mut effects = Vec::new();
+    match milestone.status {
+        MilestoneStatus::PendingApproval => effects.push(Effect::RequestApproval {
             release_id: release.id,
-        }]
-    } else {
-        Vec::new()
+            milestone_id: Some(milestone.id),
+        }),
+        MilestoneStatus::Cancelled => effects.push(Effect::CancelApprovals {
+            release_id: release.id,
+            milestone_id: Some(milestone.id),
+        }),
+        _ => {}
     }
+    if !milestone.status.is_open() && release.status == ReleaseStatus::Active {
+        effects.push(Effect::MilestoneFinished {
+            release_id: release.id,
+        });
+    }
+    effects
 }
 
 /// Edits release `id` (see [`releases::update`]); when its planned window moved,
@@ -121,6 +150,21 @@ pub async fn run(tx: &mut Tx, effects: Vec<Effect>) -> DomainResult<()> {
                     queue.extend(effects_of_release(&cancelled));
                 }
             }
+            Effect::RequestApproval {
+                release_id,
+                milestone_id,
+            } => {
+                let release = releases::find(tx.db(), release_id).await?;
+                let milestone = match milestone_id {
+                    Some(id) => Some(milestones::find(tx.db(), id).await?),
+                    None => None,
+                };
+                approvals::open_for(tx, &release, milestone.as_ref()).await?;
+            }
+            Effect::CancelApprovals {
+                release_id,
+                milestone_id,
+            } => approvals::cancel_open(tx, release_id, milestone_id).await?,
             Effect::ReleaseWindowMoved { release_id } => {
                 let release = releases::find(tx.db(), release_id).await?;
                 changes::follow_release(tx, &release).await?;

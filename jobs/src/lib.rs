@@ -5,8 +5,11 @@
 //! replicas on one PostgreSQL run every slot once. Jobs write through the same
 //! unit of work as the API. This crate depends on `entities`, never on `api`.
 
+pub mod approval_requests;
 pub mod change_schedule_sync;
 pub mod ledger;
+pub mod mailer;
+pub mod outbox_dispatch;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;
@@ -26,6 +29,22 @@ use std::sync::Arc;
 pub struct JobContext {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
+    pub mail: Arc<MailContext>,
+}
+
+/// What the e-mail jobs need besides the database.
+pub struct MailContext {
+    pub mailer: mailer::Mailer,
+    /// The service's address as approvers' browsers reach it, for links in e-mails.
+    pub public_url: String,
+    /// Signs approve and reject links.
+    pub link_key: Vec<u8>,
+    /// Attempts before a message is parked as FAILED.
+    pub max_attempts: i32,
+    /// Wait after the first failed attempt; doubled after each further one.
+    pub retry_after: chrono::Duration,
+    /// This replica's name on the rows it claims.
+    pub dispatcher: String,
 }
 
 /// A job: a name, a default schedule and the work of one run.
@@ -40,5 +59,9 @@ pub trait Job: Send + Sync + 'static {
 
 /// Every job Releasedesk has.
 pub fn catalog() -> Vec<Arc<dyn Job>> {
-    vec![Arc::new(change_schedule_sync::ChangeScheduleSync)]
+    vec![
+        Arc::new(change_schedule_sync::ChangeScheduleSync),
+        Arc::new(approval_requests::ApprovalRequests),
+        Arc::new(outbox_dispatch::OutboxDispatch),
+    ]
 }

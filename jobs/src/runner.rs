@@ -252,7 +252,7 @@ fn describe_crash(err: tokio::task::JoinError) -> String {
 }
 
 /// `host:pid:tag`, unique per process even when hosts share a name.
-fn runner_id() -> String {
+pub fn runner_id() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())

@@ -9,6 +9,7 @@ mod m20261127_000003_history_subjects;
 mod m20261127_000004_change_requests;
 mod m20261127_000005_packages;
 mod m20261127_000006_job_runs;
+mod m20261127_000007_approvals_outbox;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_change_requests::Migration),
             Box::new(m20261127_000005_packages::Migration),
             Box::new(m20261127_000006_job_runs::Migration),
+            Box::new(m20261127_000007_approvals_outbox::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: the route table, starting and stopping the server. `/graphql` serves the
 //! API (POST, and GET for queries and GraphiQL), `/health` the readiness probe.
 
+mod approval_links;
 mod graphql;
 mod health;
 mod request_log;
@@ -76,6 +77,7 @@ pub fn routes(state: HttpState) -> impl Endpoint {
     let origins = state.context.settings.cors_origin_list();
     let allowed_headers = state.context.settings.cors_allow_header_list();
     let health_state = state.clone();
+    let link_context = state.context.clone();
     let route = Route::new()
         .at(
             "/graphql",
@@ -91,6 +93,28 @@ pub fn routes(state: HttpState) -> impl Endpoint {
                 let state = health_state.clone();
                 async move { Ok::<_, poem::Error>(health::check(&state.context).await) }
             })),
+        )
+        .at(
+            "/approvals/vote/:token",
+            poem::endpoint::make(move |mut req: poem::Request| {
+                let context = link_context.clone();
+                async move {
+                    let token = req.path_params::<String>().unwrap_or_default();
+                    let page = match *req.method() {
+                        Method::GET | Method::HEAD => {
+                            approval_links::confirm_page(&context, &token).await
+                        }
+                        Method::POST => {
+                            approval_links::record_vote(&context, &token, &mut req).await
+                        }
+                        _ => return Err(poem::Error::from_status(
+                            poem::http::StatusCode::METHOD_NOT_ALLOWED,
+                        )),
+                    };
+                    Ok::<_, poem::Error>(page)
+                }
+            })
+            .with(request_log::RequestLog),
         )
         .with(CatchPanic::new());
     // a function, not a fixed list, so answers carry `Vary: Origin` for caches

@@ -37,6 +37,15 @@ pub enum EventKind {
     /// The change's schedule followed its release's window.
     #[sea_orm(string_value = "CHANGE_RESCHEDULED")]
     ChangeRescheduled,
+    /// The Review Board was asked to decide (`note` names the request and rule).
+    #[sea_orm(string_value = "APPROVAL_REQUESTED")]
+    ApprovalRequested,
+    /// An approver voted (`to_value` is the decision, `note` the comment).
+    #[sea_orm(string_value = "VOTE_CAST")]
+    VoteCast,
+    /// A request ended (`to_value` is APPROVED, REJECTED, TIMED_OUT or CANCELLED).
+    #[sea_orm(string_value = "APPROVAL_DECIDED")]
+    ApprovalDecided,
 }
 
 /// What kind of thing an event is about.

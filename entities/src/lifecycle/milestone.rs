@@ -50,6 +50,8 @@ pub struct MilestoneFacts {
     pub requires_approval: bool,
     /// No milestone earlier in the sequence is still open.
     pub is_next_in_sequence: bool,
+    /// The Review Board decides the approval: its request is open or timed out.
+    pub awaiting_board: bool,
 }
 
 /// The status `action` leads to from `from`, or why it may not happen.
@@ -79,6 +81,9 @@ pub fn next_status(
         (S::PendingApproval, A::Approve | A::Reject) if !release_active => {
             Err(needs_active_release())
         }
+        (S::PendingApproval, A::Approve | A::Reject) if facts.awaiting_board => Err(Refusal::new(
+            "the Release Review Board decides this milestone: its members vote with castVote",
+        )),
         (S::PendingApproval, A::Approve) => Ok(S::Completed),
         (S::PendingApproval, A::Reject) => Ok(S::Active),
         (S::Planned | S::Active, A::Skip | A::Cancel) | (S::PendingApproval, A::Cancel)
@@ -127,6 +132,7 @@ mod tests {
             release_status: ReleaseStatus::Active,
             requires_approval,
             is_next_in_sequence: true,
+            awaiting_board: false,
         }
     }
 
@@ -173,6 +179,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_board_decides_a_governed_approval() {
+        let governed = MilestoneFacts {
+            awaiting_board: true,
+            ..facts(true)
+        };
+        assert!(next_status(S::PendingApproval, A::Approve, &governed).is_err());
+        assert!(next_status(S::PendingApproval, A::Reject, &governed).is_err());
+        assert_eq!(
+            next_status(S::PendingApproval, A::Cancel, &governed),
+            Ok(S::Cancelled)
+        );
     }
 
     #[test]

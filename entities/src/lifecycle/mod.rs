@@ -1,6 +1,7 @@
 //! The state machines: pure functions `(state, action, facts) -> Result<new state, refusal>`.
 //! Resolvers and jobs call these; no other code decides whether a transition is allowed.
 
+pub mod approval;
 pub mod milestone;
 pub mod release;
 

@@ -63,6 +63,8 @@ pub struct ReleaseFacts {
     pub open_phases: u32,
     /// The master's status, for a phase.
     pub master_status: Option<ReleaseStatus>,
+    /// The Review Board decides the request: its approval is open or timed out.
+    pub awaiting_board: bool,
 }
 
 /// The status `action` leads to from `from`, or why it may not happen.
@@ -82,6 +84,9 @@ pub fn next_status(
     };
     match (from, action) {
         (S::Draft, A::Submit) => Ok(S::Requested),
+        (S::Requested, A::Approve | A::Reject) if facts.awaiting_board => Err(Refusal::new(
+            "the Release Review Board decides this release: its members vote with castVote",
+        )),
         (S::Requested, A::Approve) => Ok(S::Approved),
         (S::Requested, A::Reject) => Ok(S::Rejected),
         (S::Approved, A::Start) => {
@@ -165,6 +170,7 @@ mod tests {
             review_recorded: true,
             open_phases: 0,
             master_status: None,
+            awaiting_board: false,
         }
     }
 
@@ -252,6 +258,20 @@ mod tests {
         };
         let refusal = next_status(S::Review, A::Close, &open_phase).unwrap_err();
         assert!(refusal.0.contains("phases"));
+    }
+
+    #[test]
+    fn the_board_decides_a_request_it_governs() {
+        let governed = ReleaseFacts {
+            awaiting_board: true,
+            ..ready()
+        };
+        assert!(next_status(S::Requested, A::Approve, &governed).is_err());
+        assert!(next_status(S::Requested, A::Reject, &governed).is_err());
+        assert_eq!(
+            available_actions(S::Requested, &governed),
+            vec![A::Cancel]
+        );
     }
 
     #[test]

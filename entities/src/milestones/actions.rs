@@ -2,7 +2,7 @@
 
 use crate::entity::{milestone, release, MilestoneStatus, ReleaseStatus};
 use crate::lifecycle::milestone::{self as lifecycle, MilestoneAction, MilestoneFacts};
-use crate::DomainResult;
+use crate::{approvals, DomainResult};
 use sea_orm::{prelude::*, QuerySelect};
 use std::collections::HashMap;
 
@@ -34,6 +34,12 @@ pub async fn available_actions<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
+    let pending: Vec<String> = milestones
+        .iter()
+        .filter(|m| m.status == MilestoneStatus::PendingApproval)
+        .map(|m| approvals::milestone_key(m.id))
+        .collect();
+    let awaiting = approvals::awaiting_board(db, &pending).await?;
     Ok(milestones
         .iter()
         .map(|m| {
@@ -46,6 +52,7 @@ pub async fn available_actions<C: ConnectionTrait>(
                 is_next_in_sequence: first_open
                     .get(&m.release_id)
                     .is_none_or(|s| *s >= m.sequence),
+                awaiting_board: awaiting.contains(&approvals::milestone_key(m.id)),
             };
             (m.id, lifecycle::available_actions(m.status, &facts))
         })

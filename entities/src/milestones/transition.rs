@@ -3,7 +3,7 @@
 use crate::entity::{milestone, release, EventKind, MilestoneStatus};
 use crate::kit::save;
 use crate::lifecycle::milestone::{self as lifecycle, MilestoneAction, MilestoneFacts};
-use crate::{DomainError, DomainResult, Event, Subject, Tx};
+use crate::{approvals, DomainError, DomainResult, Event, Subject, Tx};
 use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait},
@@ -25,10 +25,15 @@ pub(crate) async fn apply(
         .filter(milestone::Column::Status.is_in(MilestoneStatus::OPEN))
         .count(tx.db())
         .await?;
+    let awaiting_board = before.status == MilestoneStatus::PendingApproval
+        && !approvals::awaiting_board(tx.db(), &[approvals::milestone_key(before.id)])
+            .await?
+            .is_empty();
     let facts = MilestoneFacts {
         release_status: release.status,
         requires_approval: before.requires_approval,
         is_next_in_sequence: earlier_open == 0,
+        awaiting_board,
     };
     let to = lifecycle::next_status(before.status, action, &facts).map_err(|refusal| {
         DomainError::invalid_transition(

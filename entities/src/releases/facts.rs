@@ -2,7 +2,7 @@
 
 use crate::entity::{milestone, release, MilestoneStatus, ReleaseScope, ReleaseStatus};
 use crate::lifecycle::release::ReleaseFacts;
-use crate::DomainResult;
+use crate::{approvals, DomainResult};
 use sea_orm::{prelude::*, QuerySelect};
 use std::collections::HashMap;
 
@@ -60,6 +60,12 @@ pub async fn facts<C: ConnectionTrait>(
             .into_iter()
             .collect()
     };
+    let requested: Vec<String> = releases
+        .iter()
+        .filter(|r| r.status == ReleaseStatus::Requested)
+        .map(|r| approvals::release_key(r.id))
+        .collect();
+    let awaiting = approvals::awaiting_board(db, &requested).await?;
     Ok(releases
         .iter()
         .map(|r| {
@@ -69,6 +75,7 @@ pub async fn facts<C: ConnectionTrait>(
                 review_recorded: r.review_outcome.is_some() && r.lessons_learned.is_some(),
                 open_phases: count(open_phases.get(&r.id)),
                 master_status: r.master_id.and_then(|m| master_status.get(&m).copied()),
+                awaiting_board: awaiting.contains(&approvals::release_key(r.id)),
             };
             (r.id, facts)
         })

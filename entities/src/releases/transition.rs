@@ -74,6 +74,7 @@ pub(crate) async fn apply(
         )
         .with_note(reason)],
     );
+    crate::notifications::status_changed(tx, before.status, &saved).await?;
     Ok(saved)
 }
 

@@ -1,0 +1,599 @@
+//! Opening requests, casting votes, and applying the verdict to the release or
+//! milestone, all inside the caller's unit of work.
+
+use super::delegations::{active, board_members, covered_by, is_board_member};
+use super::{milestone_key, policy::policy, release_key, sees_every_request};
+use crate::entity::{
+    approval_request, approval_vote, milestone, release, stakeholder, ApprovalStatus,
+    DecisionRule, EventKind, ReleaseType, StakeholderRole, VoteDecision,
+};
+use crate::lifecycle::approval::{approvals_needed, decide, Tally, Verdict};
+use crate::lifecycle::milestone::MilestoneAction;
+use crate::lifecycle::release::ReleaseAction;
+use crate::lifecycle::Refusal;
+use crate::policy::Capability;
+use crate::{milestones, releases, validate, workflow, DomainError, DomainResult, Event};
+use crate::{Subject, Tx};
+use sea_orm::{prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder, QuerySelect};
+use std::collections::BTreeSet;
+
+/// Input of [`cast_vote`].
+#[derive(Debug, Clone)]
+pub struct VoteInput {
+    pub request_id: i32,
+    /// APPROVED, REJECTED, or DELEGATED (with `delegate_to`).
+    pub decision: VoteDecision,
+    pub comment: Option<String>,
+    /// Vote for this member, whom the caller covers by a delegation in force.
+    pub on_behalf_of: Option<i32>,
+    /// The member who takes over this vote, for DELEGATED.
+    pub delegate_to: Option<i32>,
+}
+
+/// Opens a request for `release` (or its `milestone`) when the board governs
+/// it: a MAJOR or EMERGENCY release with at least one approver. Returns `None`,
+/// with a history note, when the decision stays with release managers.
+pub(crate) async fn open_for(
+    tx: &mut Tx,
+    release: &release::Model,
+    milestone: Option<&milestone::Model>,
+) -> DomainResult<Option<approval_request::Model>> {
+    if release.release_type == ReleaseType::Minor {
+        return Ok(None);
+    }
+    let mut approvers: BTreeSet<i32> = board_members(tx.db()).await?.into_iter().collect();
+    approvers.extend(
+        stakeholder::Entity::find()
+            .select_only()
+            .column(stakeholder::Column::PersonId)
+            .filter(stakeholder::Column::ReleaseId.eq(release.id))
+            .filter(stakeholder::Column::Role.eq(StakeholderRole::Approver))
+            .into_tuple::<i32>()
+            .all(tx.db())
+            .await?,
+    );
+    let history_event = |kind, note: String| {
+        let event = Event::new(kind).with_note(Some(note));
+        match milestone {
+            Some(m) => event.on_milestone(m.id),
+            None => event,
+        }
+    };
+    if approvers.is_empty() {
+        tx.record(
+            Subject::Release(release.id),
+            [history_event(
+                EventKind::ApprovalRequested,
+                "the Release Review Board has no members: release managers decide directly"
+                    .into(),
+            )],
+        );
+        return Ok(None);
+    }
+    let policy = policy(tx.db()).await?;
+    let emergency = release.release_type == ReleaseType::Emergency;
+    let (rule, quorum) = if emergency {
+        (DecisionRule::Any, None)
+    } else {
+        (policy.rule, policy.quorum)
+    };
+    let voters = u32::try_from(approvers.len()).unwrap_or(u32::MAX);
+    let quorum = (rule == DecisionRule::Quorum)
+        .then(|| i32::try_from(approvals_needed(rule, quorum, voters)).unwrap_or(i32::MAX));
+    let subject_key = match milestone {
+        Some(m) => milestone_key(m.id),
+        None => release_key(release.id),
+    };
+    let last_round: Option<i32> = approval_request::Entity::find()
+        .select_only()
+        .column_as(approval_request::Column::Round.max(), "round")
+        .filter(approval_request::Column::SubjectKey.eq(subject_key.clone()))
+        .into_tuple::<Option<i32>>()
+        .one(tx.db())
+        .await?
+        .flatten();
+    let now = tx.now();
+    let due_at = now + chrono::Duration::hours(i64::from(policy.due_hours));
+    let request = approval_request::ActiveModel {
+        release_id: Set(release.id),
+        milestone_id: Set(milestone.map(|m| m.id)),
+        subject_key: Set(subject_key),
+        round: Set(last_round.unwrap_or(0) + 1),
+        rule: Set(rule),
+        quorum: Set(quorum),
+        emergency: Set(emergency),
+        status: Set(ApprovalStatus::Open),
+        reminder_hours: Set(policy.reminder_hours),
+        opened_at: Set(now),
+        due_at: Set(due_at),
+        decided_at: Set(None),
+        note: Set(None),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(tx.db())
+    .await?;
+    // members on holiday hand their vote to their cover from the start
+    let covers = active(tx.db(), now).await?;
+    let mut votes = Vec::new();
+    let mut voting: BTreeSet<i32> = BTreeSet::new();
+    for approver in &approvers {
+        let cover = covers
+            .iter()
+            .find(|d| d.delegator_id == *approver && !approvers.contains(&d.delegate_id))
+            .map(|d| d.delegate_id);
+        let decision = if cover.is_some() {
+            VoteDecision::Delegated
+        } else {
+            VoteDecision::Pending
+        };
+        votes.push(new_vote(request.id, *approver, decision, cover, now));
+        if let Some(cover) = cover {
+            if voting.insert(cover) {
+                votes.push(new_vote(request.id, cover, VoteDecision::Pending, None, now));
+            }
+        }
+    }
+    approval_vote::Entity::insert_many(votes).exec(tx.db()).await?;
+    let what = if emergency {
+        "emergency approval (any one member decides)".to_owned()
+    } else {
+        match quorum {
+            Some(q) => format!("approval by QUORUM of {q}"),
+            None => format!("approval by {}", rule_name(rule)),
+        }
+    };
+    tx.record(
+        Subject::Release(release.id),
+        [history_event(
+            EventKind::ApprovalRequested,
+            format!(
+                "approval #{} (round {}): {what} of {} approver(s), due {}",
+                request.id,
+                request.round,
+                approvers.len(),
+                due_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        )],
+    );
+    Ok(Some(request))
+}
+
+fn new_vote(
+    request_id: i32,
+    approver_id: i32,
+    decision: VoteDecision,
+    delegated_to: Option<i32>,
+    at: DateTimeUtc,
+) -> approval_vote::ActiveModel {
+    approval_vote::ActiveModel {
+        request_id: Set(request_id),
+        approver_id: Set(approver_id),
+        decision: Set(decision),
+        comment: Set(None),
+        decided_by: Set(None),
+        delegated_to: Set(delegated_to),
+        decided_at: Set((decision == VoteDecision::Delegated).then_some(at)),
+        emails_sent: Set(0),
+        last_emailed_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        version: Set(1),
+        ..Default::default()
+    }
+}
+
+/// The API name of a rule.
+pub fn rule_name(rule: DecisionRule) -> &'static str {
+    match rule {
+        DecisionRule::All => "ALL",
+        DecisionRule::Majority => "MAJORITY",
+        DecisionRule::Quorum => "QUORUM",
+        DecisionRule::Any => "ANY",
+    }
+}
+
+/// The API name of a request status.
+pub fn status_name(status: ApprovalStatus) -> &'static str {
+    match status {
+        ApprovalStatus::Open => "OPEN",
+        ApprovalStatus::Approved => "APPROVED",
+        ApprovalStatus::Rejected => "REJECTED",
+        ApprovalStatus::TimedOut => "TIMED_OUT",
+        ApprovalStatus::Cancelled => "CANCELLED",
+    }
+}
+
+fn decision_name(decision: VoteDecision) -> &'static str {
+    match decision {
+        VoteDecision::Pending => "PENDING",
+        VoteDecision::Approved => "APPROVED",
+        VoteDecision::Rejected => "REJECTED",
+        VoteDecision::Delegated => "DELEGATED",
+    }
+}
+
+/// Records the caller's vote (or, under a delegation in force, the vote of the
+/// member they cover) and, when the votes settle it, applies the verdict to
+/// the release or milestone with its cascades.
+pub async fn cast_vote(tx: &mut Tx, input: VoteInput) -> DomainResult<approval_request::Model> {
+    let actor = tx.stamp().actor.clone();
+    let Some(me) = actor.person_id() else {
+        return Err(DomainError::Forbidden("votes are cast by people".into()));
+    };
+    let comment = match input.comment {
+        Some(text) => Some(validate::optional_text("comment", &text, validate::MAX_TEXT)?)
+            .filter(|c| !c.is_empty()),
+        None => None,
+    };
+    let request = approval_request::Entity::find_by_id(input.request_id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(|| DomainError::not_found("approval", input.request_id))?;
+    let voter = input.on_behalf_of.unwrap_or(me);
+    if voter != me && !covered_by(tx.db(), me, tx.now()).await?.contains(&voter) {
+        return Err(DomainError::Forbidden(format!(
+            "you do not cover for person {voter} now; a delegation in force is needed"
+        )));
+    }
+    let votes = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.eq(request.id))
+        .order_by_asc(approval_vote::Column::Id)
+        .all(tx.db())
+        .await?;
+    let Some(vote) = votes.iter().find(|v| v.approver_id == voter).cloned() else {
+        return Err(if sees_every_request(&actor) || voter != me {
+            DomainError::Forbidden(format!(
+                "person {voter} is not an approver of approval #{}",
+                request.id
+            ))
+        } else {
+            DomainError::not_found("approval", request.id)
+        });
+    };
+    if request.status != ApprovalStatus::Open {
+        return Err(DomainError::invalid_transition(
+            status_name(request.status),
+            "VOTE",
+            [],
+            Refusal(format!(
+                "approval #{} is {}; votes are no longer taken",
+                request.id,
+                status_name(request.status)
+            )),
+        ));
+    }
+    if vote.decision != VoteDecision::Pending {
+        return Err(DomainError::Conflict(format!(
+            "the vote of person {voter} on approval #{} is already {}",
+            request.id,
+            decision_name(vote.decision)
+        )));
+    }
+    let now = tx.now();
+    match input.decision {
+        VoteDecision::Pending => {
+            return Err(DomainError::validation(
+                "decision",
+                "vote APPROVED, REJECTED or DELEGATED",
+            ))
+        }
+        VoteDecision::Delegated => {
+            let Some(delegate) = input.delegate_to else {
+                return Err(DomainError::validation(
+                    "delegateTo",
+                    "name the member who takes over the vote",
+                ));
+            };
+            if votes.iter().any(|v| v.approver_id == delegate) {
+                return Err(DomainError::validation(
+                    "delegateTo",
+                    format!("person {delegate} already votes on approval #{}", request.id),
+                ));
+            }
+            if !is_board_member(tx.db(), delegate).await? {
+                return Err(DomainError::validation(
+                    "delegateTo",
+                    format!("person {delegate} is not a member of the Release Review Board"),
+                ));
+            }
+            record_vote(tx, &vote, VoteDecision::Delegated, comment.clone(), me, Some(delegate))
+                .await?;
+            approval_vote::Entity::insert(new_vote(
+                request.id,
+                delegate,
+                VoteDecision::Pending,
+                None,
+                now,
+            ))
+            .exec(tx.db())
+            .await?;
+        }
+        decision @ (VoteDecision::Approved | VoteDecision::Rejected) => {
+            if input.delegate_to.is_some() {
+                return Err(DomainError::validation(
+                    "delegateTo",
+                    "delegateTo goes only with DELEGATED",
+                ));
+            }
+            record_vote(tx, &vote, decision, comment.clone(), me, None).await?;
+        }
+    }
+    let on_behalf = (voter != me).then(|| format!(" for person {voter}"));
+    tx.record(
+        Subject::Release(request.release_id),
+        [subject_event(
+            &request,
+            Event::change(
+                EventKind::VoteCast,
+                "vote",
+                Some("PENDING".into()),
+                Some(decision_name(input.decision).into()),
+            )
+            .with_note(Some(format!(
+                "approval #{}{}{}",
+                request.id,
+                on_behalf.unwrap_or_default(),
+                comment.map(|c| format!(": {c}")).unwrap_or_default()
+            ))),
+        )],
+    );
+    let votes = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.eq(request.id))
+        .all(tx.db())
+        .await?;
+    let tally = tally(&votes);
+    if let Some(verdict) = decide(request.rule, request.quorum, tally) {
+        let reasons: Vec<String> = votes
+            .iter()
+            .filter(|v| v.decision == VoteDecision::Rejected)
+            .filter_map(|v| v.comment.clone())
+            .collect();
+        resolve(tx, &request, verdict, tally, reasons).await?;
+    }
+    Ok(approval_request::Entity::find_by_id(request.id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(|| DomainError::not_found("approval", request.id))?)
+}
+
+async fn record_vote(
+    tx: &mut Tx,
+    vote: &approval_vote::Model,
+    decision: VoteDecision,
+    comment: Option<String>,
+    decided_by: i32,
+    delegated_to: Option<i32>,
+) -> DomainResult<()> {
+    let now = tx.now();
+    let result = approval_vote::Entity::update_many()
+        .set(approval_vote::ActiveModel {
+            decision: Set(decision),
+            comment: Set(comment),
+            decided_by: Set(Some(decided_by)),
+            delegated_to: Set(delegated_to),
+            decided_at: Set(Some(now)),
+            updated_at: Set(now),
+            version: Set(vote.version + 1),
+            ..Default::default()
+        })
+        .filter(approval_vote::Column::Id.eq(vote.id))
+        .filter(approval_vote::Column::Version.eq(vote.version))
+        .exec(tx.db())
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(DomainError::Conflict(
+            "the vote was cast by someone else meanwhile; reload and try again".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The counted votes of a request.
+pub fn tally(votes: &[approval_vote::Model]) -> Tally {
+    let mut tally = Tally::default();
+    for vote in votes {
+        match vote.decision {
+            VoteDecision::Approved => tally.approved += 1,
+            VoteDecision::Rejected => tally.rejected += 1,
+            VoteDecision::Pending => tally.pending += 1,
+            VoteDecision::Delegated => {}
+        }
+    }
+    tally
+}
+
+fn subject_event(request: &approval_request::Model, event: Event) -> Event {
+    match request.milestone_id {
+        Some(id) => event.on_milestone(id),
+        None => event,
+    }
+}
+
+/// Ends an open request (guarded on its version) and records why.
+async fn close_request(
+    tx: &mut Tx,
+    request: &approval_request::Model,
+    status: ApprovalStatus,
+    note: String,
+) -> DomainResult<()> {
+    let now = tx.now();
+    let result = approval_request::Entity::update_many()
+        .col_expr(approval_request::Column::Status, Expr::value(status))
+        .col_expr(approval_request::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(approval_request::Column::Note, Expr::value(Some(note.clone())))
+        .col_expr(approval_request::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            approval_request::Column::Version,
+            Expr::value(request.version + 1),
+        )
+        .filter(approval_request::Column::Id.eq(request.id))
+        .filter(approval_request::Column::Version.eq(request.version))
+        .exec(tx.db())
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(DomainError::Conflict(format!(
+            "approval #{} changed meanwhile; reload and try again",
+            request.id
+        )));
+    }
+    tx.record(
+        Subject::Release(request.release_id),
+        [subject_event(
+            request,
+            Event::change(
+                EventKind::ApprovalDecided,
+                "approval",
+                Some(status_name(request.status).into()),
+                Some(status_name(status).into()),
+            )
+            .with_note(Some(format!("approval #{}: {note}", request.id))),
+        )],
+    );
+    Ok(())
+}
+
+/// Applies the board's verdict: the release to APPROVED or REJECTED, or the
+/// milestone to COMPLETED (and on) or back to ACTIVE for rework.
+async fn resolve(
+    tx: &mut Tx,
+    request: &approval_request::Model,
+    verdict: Verdict,
+    tally: Tally,
+    reasons: Vec<String>,
+) -> DomainResult<()> {
+    let (status, words) = match verdict {
+        Verdict::Approved => (ApprovalStatus::Approved, "approved"),
+        Verdict::Rejected => (ApprovalStatus::Rejected, "rejected"),
+    };
+    let kind = if request.emergency {
+        "emergency approval"
+    } else {
+        "Release Review Board"
+    };
+    let mut note = format!(
+        "{words} by the {kind} ({} approved, {} rejected, {} pending)",
+        tally.approved, tally.rejected, tally.pending
+    );
+    if !reasons.is_empty() {
+        note.push_str(": ");
+        note.push_str(&reasons.join("; "));
+    }
+    close_request(tx, request, status, note.clone()).await?;
+    let release = releases::find(tx.db(), request.release_id).await?;
+    match request.milestone_id {
+        Some(milestone_id) => {
+            let milestone = milestones::find(tx.db(), milestone_id).await?;
+            let action = match verdict {
+                Verdict::Approved => MilestoneAction::Approve,
+                Verdict::Rejected => MilestoneAction::Reject,
+            };
+            let after = milestones::apply(tx, &release, milestone, action).await?;
+            workflow::run(tx, workflow::effects_of_milestone(&release, &after)).await
+        }
+        None => {
+            let action = match verdict {
+                Verdict::Approved => ReleaseAction::Approve,
+                Verdict::Rejected => ReleaseAction::Reject,
+            };
+            let after = releases::apply(tx, release, action, Some(note)).await?;
+            workflow::run(tx, workflow::effects_of_release(&after)).await
+        }
+    }
+}
+
+/// Cancels the open requests of a release (all of them, or one milestone's).
+pub(crate) async fn cancel_open(
+    tx: &mut Tx,
+    release_id: i32,
+    milestone_id: Option<i32>,
+) -> DomainResult<()> {
+    let mut query = approval_request::Entity::find()
+        .filter(approval_request::Column::ReleaseId.eq(release_id))
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open));
+    if let Some(id) = milestone_id {
+        query = query.filter(approval_request::Column::MilestoneId.eq(id));
+    }
+    let note = match milestone_id {
+        Some(_) => "the milestone was cancelled",
+        None => "the release was cancelled",
+    };
+    for request in query.all(tx.db()).await? {
+        close_request(tx, &request, ApprovalStatus::Cancelled, note.into()).await?;
+    }
+    Ok(())
+}
+
+/// Marks every open request past its due time TIMED_OUT and returns them; the
+/// caller tells their release managers in the same unit of work.
+pub async fn time_out_due(tx: &mut Tx) -> DomainResult<Vec<approval_request::Model>> {
+    let due = approval_request::Entity::find()
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+        .filter(approval_request::Column::DueAt.lte(tx.now()))
+        .order_by_asc(approval_request::Column::Id)
+        .all(tx.db())
+        .await?;
+    let mut timed_out = Vec::with_capacity(due.len());
+    for request in due {
+        close_request(
+            tx,
+            &request,
+            ApprovalStatus::TimedOut,
+            "no decision by the due time".into(),
+        )
+        .await?;
+        timed_out.push(approval_request::Model {
+            status: ApprovalStatus::TimedOut,
+            decided_at: Some(tx.now()),
+            ..request
+        });
+    }
+    Ok(timed_out)
+}
+
+/// Opens the next round of a timed-out request, with fresh votes and due time.
+pub async fn reopen(tx: &mut Tx, request_id: i32) -> DomainResult<approval_request::Model> {
+    tx.stamp().actor.require(Capability::RunReleases)?;
+    let request = approval_request::Entity::find_by_id(request_id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(|| DomainError::not_found("approval", request_id))?;
+    let newer = approval_request::Entity::find()
+        .filter(approval_request::Column::SubjectKey.eq(request.subject_key.clone()))
+        .filter(approval_request::Column::Round.gt(request.round))
+        .count(tx.db())
+        .await?;
+    if request.status != ApprovalStatus::TimedOut || newer > 0 {
+        return Err(DomainError::invalid_transition(
+            status_name(request.status),
+            "REOPEN",
+            [],
+            Refusal("only the latest request, once TIMED_OUT, can be reopened".into()),
+        ));
+    }
+    let release = releases::find(tx.db(), request.release_id).await?;
+    let milestone = match request.milestone_id {
+        Some(id) => Some(milestones::find(tx.db(), id).await?),
+        None => None,
+    };
+    let still_waiting = match &milestone {
+        Some(m) => m.status == crate::entity::MilestoneStatus::PendingApproval,
+        None => release.status == crate::entity::ReleaseStatus::Requested,
+    };
+    if !still_waiting {
+        return Err(DomainError::invalid_transition(
+            status_name(request.status),
+            "REOPEN",
+            [],
+            Refusal("its release or milestone no longer waits for a decision".into()),
+        ));
+    }
+    open_for(tx, &release, milestone.as_ref())
+        .await?
+        .ok_or_else(|| {
+            DomainError::Conflict(
+                "the Release Review Board has no members now; add members and reopen".into(),
+            )
+        })
+}

@@ -1,0 +1,189 @@
+//! The Release Review Board's approvals: the board's policy, requests opened
+//! when a governed release or milestone asks for a decision, votes, delegation,
+//! and the verdict applied to the release or milestone in the same unit of work.
+//!
+//! A release is governed by the board when it is MAJOR or EMERGENCY and the
+//! board has members at submit time: people with the `REVIEW_BOARD` role plus
+//! the release's `APPROVER` stakeholders. EMERGENCY requests take the `ANY`
+//! rule (one member decides). Without members, the direct APPROVE/REJECT of a
+//! release manager stays, as for MINOR releases.
+
+mod decide;
+mod delegations;
+pub mod links;
+mod policy;
+
+pub use decide::{cast_vote, reopen, rule_name, status_name, tally, time_out_due, VoteInput};
+pub use delegations::{delegate, delegations_of, revoke_delegation, NewDelegation};
+pub use policy::{policy, set_policy, PolicyInput};
+
+pub(crate) use decide::{cancel_open, open_for};
+
+use crate::entity::{approval_request, approval_vote, ApprovalStatus, Role};
+use crate::kit::group_by;
+use crate::policy::{Actor, Capability};
+use crate::{DomainError, DomainResult};
+use sea_orm::{prelude::*, QueryOrder, QuerySelect, QueryTrait};
+use std::collections::{HashMap, HashSet};
+
+/// The subject key of a release's own request.
+pub fn release_key(release_id: i32) -> String {
+    format!("release:{release_id}")
+}
+
+/// The subject key of a milestone's request.
+pub fn milestone_key(milestone_id: i32) -> String {
+    format!("milestone:{milestone_id}")
+}
+
+/// The subjects among `keys` whose latest request is open or timed out: the
+/// board decides them, not a release manager.
+pub async fn awaiting_board<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> DomainResult<HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(String, i32, ApprovalStatus)> = approval_request::Entity::find()
+        .select_only()
+        .column(approval_request::Column::SubjectKey)
+        .column(approval_request::Column::Round)
+        .column(approval_request::Column::Status)
+        .filter(approval_request::Column::SubjectKey.is_in(keys.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut latest: HashMap<String, (i32, ApprovalStatus)> = HashMap::new();
+    for (key, round, status) in rows {
+        let entry = latest.entry(key).or_insert((round, status));
+        if round >= entry.0 {
+            *entry = (round, status);
+        }
+    }
+    Ok(latest
+        .into_iter()
+        .filter(|(_, (_, status))| matches!(status, ApprovalStatus::Open | ApprovalStatus::TimedOut))
+        .map(|(key, _)| key)
+        .collect())
+}
+
+/// Which approval requests the actor may read: release managers,
+/// administrators and board members see all; others those they vote on.
+fn sees_every_request(actor: &Actor) -> bool {
+    actor.may(Capability::SeeAllReleases) || actor.has(Role::ReviewBoard)
+}
+
+/// What [`list`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFilter {
+    /// Only requests where the actor (or someone they cover) has a pending vote.
+    pub mine: bool,
+    pub statuses: Vec<ApprovalStatus>,
+    pub release_id: Option<i32>,
+}
+
+/// Approval requests the actor may see, newest first, at most `limit`.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    filter: &ApprovalFilter,
+    at: DateTimeUtc,
+    limit: u64,
+) -> DomainResult<Vec<approval_request::Model>> {
+    let mut query = approval_request::Entity::find();
+    if !filter.statuses.is_empty() {
+        query = query.filter(approval_request::Column::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(release_id) = filter.release_id {
+        query = query.filter(approval_request::Column::ReleaseId.eq(release_id));
+    }
+    if filter.mine || !sees_every_request(actor) {
+        let Some(person_id) = actor.person_id() else {
+            return Ok(Vec::new());
+        };
+        let mut voters = vec![person_id];
+        if filter.mine {
+            voters.extend(delegations::covered_by(db, person_id, at).await?);
+        }
+        let mut votes = approval_vote::Entity::find()
+            .select_only()
+            .column(approval_vote::Column::RequestId)
+            .filter(approval_vote::Column::ApproverId.is_in(voters));
+        if filter.mine {
+            votes = votes.filter(approval_vote::Column::Decision.eq(crate::entity::VoteDecision::Pending));
+        }
+        query = query.filter(approval_request::Column::Id.in_subquery(votes.into_query()));
+    }
+    Ok(query
+        .order_by_desc(approval_request::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// One request the actor may see, or `NOT_FOUND`.
+pub async fn find_visible<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> DomainResult<approval_request::Model> {
+    let request = approval_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("approval", id))?;
+    if sees_every_request(actor) {
+        return Ok(request);
+    }
+    let votes = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.eq(id))
+        .filter(approval_vote::Column::ApproverId.eq(actor.person_id().unwrap_or(-1)))
+        .count(db)
+        .await?;
+    if votes == 0 {
+        return Err(DomainError::not_found("approval", id));
+    }
+    Ok(request)
+}
+
+/// The requests of each release in `release_ids` (its milestones' included), oldest first.
+pub async fn for_releases<C: ConnectionTrait>(
+    db: &C,
+    release_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<approval_request::Model>>> {
+    let rows = approval_request::Entity::find()
+        .filter(approval_request::Column::ReleaseId.is_in(release_ids.iter().copied()))
+        .order_by_asc(approval_request::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |r| r.release_id))
+}
+
+/// The latest request of each milestone in `milestone_ids`.
+pub async fn latest_for_milestones<C: ConnectionTrait>(
+    db: &C,
+    milestone_ids: &[i32],
+) -> DomainResult<HashMap<i32, approval_request::Model>> {
+    let rows = approval_request::Entity::find()
+        .filter(approval_request::Column::MilestoneId.is_in(milestone_ids.iter().copied()))
+        .order_by_asc(approval_request::Column::Round)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.milestone_id.map(|m| (m, r)))
+        .collect())
+}
+
+/// The votes of each request in `request_ids`, in the order they were added.
+pub async fn votes_for<C: ConnectionTrait>(
+    db: &C,
+    request_ids: &[i32],
+) -> DomainResult<HashMap<i32, Vec<approval_vote::Model>>> {
+    let rows = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.is_in(request_ids.iter().copied()))
+        .order_by_asc(approval_vote::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group_by(rows, |v| v.request_id))
+}

@@ -1,0 +1,152 @@
+//! Sending one outbox row: over SMTP (lettre's pooled async transport, STARTTLS,
+//! TLS or plain), or, with no SMTP server configured, as an `.eml` file in a folder.
+
+use entities::entity::outbox_message;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS (required).
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption (a local relay or a test server).
+    None,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    Smtp {
+        host: String,
+        port: u16,
+        security: Security,
+        credentials: Option<(String, String)>,
+    },
+    /// `.eml` files in this folder (created when missing).
+    Folder(PathBuf),
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Sends outbox rows; cheap to share.
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    timeout: Duration,
+}
+
+impl Mailer {
+    /// A mailer sending from `from` (`Name <address>`), each send bounded by `timeout`.
+    pub fn new(destination: &Destination, from: &str, timeout: Duration) -> Result<Self, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|err| format!("mail.from {from:?} is not an address: {err}"))?;
+        let transport = match destination {
+            Destination::Smtp {
+                host,
+                port,
+                security,
+                credentials,
+            } => {
+                let mut builder = match security {
+                    Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
+                    Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+                    Security::None => {
+                        Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host))
+                    }
+                }
+                .map_err(|err| format!("mail.smtp_host {host:?}: {err}"))?
+                .port(*port)
+                .timeout(Some(timeout));
+                if let Some((user, password)) = credentials {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+                }
+                Transport::Smtp(builder.build())
+            }
+            Destination::Folder(path) => Transport::Folder(
+                AsyncFileTransport::<Tokio1Executor>::new(path),
+                path.clone(),
+            ),
+        };
+        Ok(Self {
+            transport,
+            from,
+            timeout,
+        })
+    }
+
+    /// The bound on one send.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Where mail goes, for the start-up log.
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Folder(_, path) => format!(".eml files in {}", path.display()),
+        }
+    }
+
+    /// Sends one row; the error says why it did not go.
+    pub async fn send(&self, row: &outbox_message::Model) -> Result<(), String> {
+        let message = self.message(row)?;
+        let sending = async {
+            match &self.transport {
+                Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
+                Transport::Folder(folder, path) => {
+                    tokio::fs::create_dir_all(path)
+                        .await
+                        .map_err(|e| format!("creating {}: {e}", path.display()))?;
+                    folder.send(message).await.map(drop).map_err(|e| e.to_string())
+                }
+            }
+        };
+        tokio::time::timeout(self.timeout, sending)
+            .await
+            .map_err(|_| format!("no answer from the mail server within {:?}", self.timeout))?
+    }
+
+    fn message(&self, row: &outbox_message::Model) -> Result<Message, String> {
+        let to: Mailbox = row
+            .recipient
+            .parse()
+            .map_err(|err| format!("recipient {:?} is not an address: {err}", row.recipient))?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(entities::outbox::one_line(&row.subject))
+            .message_id(Some(message_id(&row.idempotency_key, &self.from)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(row.text_body.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(row.html_body.clone()),
+                    ),
+            )
+            .map_err(|err| format!("building the message: {err}"))
+    }
+}
+
+/// `<hash-of-key@sender-domain>`: the same e-mail always carries the same id,
+/// so a receiver can drop a copy sent again after a crash.
+pub fn message_id(idempotency_key: &str, from: &Mailbox) -> String {
+    let digest = Sha256::digest(idempotency_key.as_bytes());
+    format!("<{}@{}>", hex::encode(&digest[..16]), from.email.domain())
+}
