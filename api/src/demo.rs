@@ -6,7 +6,7 @@ use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::ReleaseAction;
 use entities::milestones::{self, NewMilestone};
 use entities::releases::{self, NewRelease, TemplateChoice};
-use entities::{access, people, stakeholders, tokens, workflow, Clock, DomainResult, Stamp, Tx};
+use entities::{access, approvals, people, stakeholders, tokens, workflow, Clock, DomainResult, Stamp, Tx};
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -163,14 +163,13 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         phases.push(phase.id);
         count += 1;
     }
-    for action in [
-        ReleaseAction::Submit,
-        ReleaseAction::Approve,
-        ReleaseAction::Start,
-    ] {
-        workflow::transition_release(&mut tx, master.id, action, None).await?;
+    workflow::transition_release(&mut tx, master.id, ReleaseAction::Submit, None).await?;
+    board_approves(&mut tx, bora, approvals::release_key(master.id)).await?;
+    for action in [ReleaseAction::Submit, ReleaseAction::Approve] {
         workflow::transition_release(&mut tx, phases[0], action, None).await?;
     }
+    workflow::transition_release(&mut tx, master.id, ReleaseAction::Start, None).await?;
+    workflow::transition_release(&mut tx, phases[0], ReleaseAction::Start, None).await?;
     stakeholders::add(&mut tx, master.id, bora, StakeholderRole::Approver, true).await?;
     stakeholders::add(&mut tx, master.id, sam, StakeholderRole::Stakeholder, false).await?;
 
@@ -195,20 +194,16 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     stakeholders::add(&mut tx, mail.id, chen, StakeholderRole::Requester, true).await?;
     stakeholders::add(&mut tx, mail.id, ivan, StakeholderRole::Implementer, true).await?;
     stakeholders::add(&mut tx, mail.id, tess, StakeholderRole::Tester, true).await?;
-    for action in [
-        ReleaseAction::Submit,
-        ReleaseAction::Approve,
-        ReleaseAction::Start,
-    ] {
-        workflow::transition_release(&mut tx, mail.id, action, None).await?;
-    }
+    workflow::transition_release(&mut tx, mail.id, ReleaseAction::Submit, None).await?;
+    board_approves(&mut tx, bora, approvals::release_key(mail.id)).await?;
+    workflow::transition_release(&mut tx, mail.id, ReleaseAction::Start, None).await?;
     let plan = milestones::for_releases(tx.db(), &[mail.id])
         .await?
         .remove(&mail.id)
         .and_then(|m| m.into_iter().next());
     if let Some(plan) = plan {
         workflow::transition_milestone(&mut tx, plan.id, MilestoneAction::Complete).await?;
-        workflow::transition_milestone(&mut tx, plan.id, MilestoneAction::Approve).await?;
+        board_approves(&mut tx, bora, approvals::milestone_key(plan.id)).await?;
     }
 
     // A minor release still being planned, with hand-made milestones.
@@ -257,12 +252,9 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     )
     .await?;
     count += 1;
-    for action in [
-        ReleaseAction::Submit,
-        ReleaseAction::Approve,
-        ReleaseAction::Start,
-        ReleaseAction::Complete,
-    ] {
+    workflow::transition_release(&mut tx, emergency.id, ReleaseAction::Submit, None).await?;
+    board_approves(&mut tx, bora, approvals::release_key(emergency.id)).await?;
+    for action in [ReleaseAction::Start, ReleaseAction::Complete] {
         workflow::transition_release(&mut tx, emergency.id, action, None).await?;
     }
     releases::record_review(
@@ -302,4 +294,19 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         releases: count,
         users,
     })
+}
+
+/// Board member `member` approves the open request of `subject_key`, if the board was asked.
+async fn board_approves(tx: &mut Tx, member: i32, subject_key: String) -> DomainResult<()> {
+    if let Some(request) = approvals::open_request(tx.db(), &subject_key).await? {
+        let vote = approvals::VoteInput {
+            request_id: request.id,
+            decision: entities::entity::VoteDecision::Approved,
+            comment: Some("Looks ready (demo data).".into()),
+            on_behalf_of: None,
+            delegate_to: None,
+        };
+        approvals::cast_vote_for(tx, member, vote).await?;
+    }
+    Ok(())
 }

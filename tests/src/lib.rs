@@ -40,6 +40,12 @@ pub fn test_settings() -> Settings {
     // counts never depend on how long a step took (revocations and role changes
     // made through the API drop it at once, as in production)
     settings.auth.cache_seconds = 300;
+    // e-mail never lands in the working tree; tests that read mail start
+    // their own SMTP server
+    settings.mail.folder = std::env::temp_dir().join(format!(
+        "releasedesk-test-mail-{}",
+        std::process::id()
+    ));
     settings
 }
 

@@ -3,14 +3,14 @@
 
 use async_graphql::dataloader::Loader;
 use entities::entity::{
-    change_request, configuration_item, history_event, milestone, person, release, release_package,
+    approval_request, approval_vote, change_request, configuration_item, history_event, milestone, person, release, release_package,
     stakeholder, template_item,
 };
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::releases::list::{self, Visibility};
 use entities::{
-    changes, history, milestones, packages, people, releases, stakeholders, templates, DomainError,
+    approvals, changes, history, milestones, packages, people, releases, stakeholders, templates, DomainError,
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -374,5 +374,59 @@ impl Loader<MilestoneActionsOf> for DbLoader {
             .iter()
             .map(|k| (k.clone(), actions.remove(&k.0.id).unwrap_or_default()))
             .collect())
+    }
+}
+
+/// The approval requests of a release (its milestones' included).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApprovalsOf(pub i32);
+/// The latest approval request of a milestone.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ApprovalOfMilestone(pub i32);
+/// The votes of an approval request.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VotesOf(pub i32);
+
+impl Loader<ApprovalsOf> for DbLoader {
+    type Value = Vec<approval_request::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ApprovalsOf],
+    ) -> LoadResult<ApprovalsOf, Vec<approval_request::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            approvals::for_releases(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ApprovalOfMilestone> for DbLoader {
+    type Value = approval_request::Model;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ApprovalOfMilestone],
+    ) -> LoadResult<ApprovalOfMilestone, approval_request::Model> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(approvals::latest_for_milestones(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, r)| (ApprovalOfMilestone(id), r))
+            .collect())
+    }
+}
+
+impl Loader<VotesOf> for DbLoader {
+    type Value = Vec<approval_vote::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[VotesOf]) -> LoadResult<VotesOf, Vec<approval_vote::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(keys, |k| k.0, approvals::votes_for(&self.db, &ids).await?))
     }
 }

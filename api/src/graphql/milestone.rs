@@ -49,6 +49,15 @@ impl Milestone {
     async fn requires_approval(&self) -> bool {
         self.0.requires_approval
     }
+    /// Its latest Review Board approval request, if the board was asked.
+    async fn approval(&self, ctx: &Context<'_>) -> Result<Option<super::approval::Approval>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        Ok(loader
+            .load_one(super::loaders::ApprovalOfMilestone(self.0.id))
+            .await
+            .gql()?
+            .map(super::approval::Approval))
+    }
     async fn planned_start(&self) -> Option<DateTime<Utc>> {
         self.0.planned_start
     }

@@ -2,6 +2,7 @@
 //! one object per domain. Every resolver checks access through [`guard`].
 
 mod admin;
+pub(crate) mod approval;
 pub mod audit;
 mod change;
 pub mod completion;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     template::TemplateQuery,
     admin::AdminQuery,
     jobs::JobQuery,
+    approval::ApprovalQuery,
 );
 
 /// Write operations.
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     template::TemplateMutation,
     admin::AdminMutation,
     jobs::JobMutation,
+    approval::ApprovalMutation,
 );
 
 /// The served schema.

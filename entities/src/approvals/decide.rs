@@ -218,10 +218,29 @@ fn decision_name(decision: VoteDecision) -> &'static str {
 /// member they cover) and, when the votes settle it, applies the verdict to
 /// the release or milestone with its cascades.
 pub async fn cast_vote(tx: &mut Tx, input: VoteInput) -> DomainResult<approval_request::Model> {
-    let actor = tx.stamp().actor.clone();
-    let Some(me) = actor.person_id() else {
+    let Some(me) = tx.stamp().actor.person_id() else {
         return Err(DomainError::Forbidden("votes are cast by people".into()));
     };
+    vote(tx, me, input).await
+}
+
+/// Records the vote of `member` as the service itself (demo data, imports);
+/// only the system actor may.
+pub async fn cast_vote_for(
+    tx: &mut Tx,
+    member: i32,
+    input: VoteInput,
+) -> DomainResult<approval_request::Model> {
+    if tx.stamp().actor != crate::Actor::System {
+        return Err(DomainError::Forbidden(
+            "only the service votes for another member".into(),
+        ));
+    }
+    vote(tx, member, input).await
+}
+
+async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_request::Model> {
+    let actor = tx.stamp().actor.clone();
     let comment = match input.comment {
         Some(text) => Some(validate::optional_text("comment", &text, validate::MAX_TEXT)?)
             .filter(|c| !c.is_empty()),

@@ -13,7 +13,7 @@ mod delegations;
 pub mod links;
 mod policy;
 
-pub use decide::{cast_vote, reopen, rule_name, status_name, tally, time_out_due, VoteInput};
+pub use decide::{cast_vote, cast_vote_for, reopen, rule_name, status_name, tally, time_out_due, VoteInput};
 pub use delegations::{delegate, delegations_of, revoke_delegation, NewDelegation};
 pub use policy::{policy, set_policy, PolicyInput};
 
@@ -66,6 +66,18 @@ pub async fn awaiting_board<C: ConnectionTrait>(
         .filter(|(_, (_, status))| matches!(status, ApprovalStatus::Open | ApprovalStatus::TimedOut))
         .map(|(key, _)| key)
         .collect())
+}
+
+/// The open request of a subject (see [`release_key`], [`milestone_key`]), if any.
+pub async fn open_request<C: ConnectionTrait>(
+    db: &C,
+    subject_key: &str,
+) -> DomainResult<Option<approval_request::Model>> {
+    Ok(approval_request::Entity::find()
+        .filter(approval_request::Column::SubjectKey.eq(subject_key))
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+        .one(db)
+        .await?)
 }
 
 /// Which approval requests the actor may read: release managers,

@@ -2,7 +2,7 @@
 //! the sort key of a row, so pages stay stable while releases are added.
 
 use crate::entity::{
-    milestone, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus, ReleaseType,
+    approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus, ReleaseType,
 };
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
@@ -33,7 +33,7 @@ pub struct ReleaseFilter {
 /// What a viewer who does not see every release may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Visibility {
-    /// Releases this person is a stakeholder of.
+    /// Releases this person is a stakeholder of, or was asked to vote on.
     pub person_id: i32,
     /// Also releases awaiting a decision: REQUESTED, or with a milestone PENDING_APPROVAL.
     pub awaiting_decision: bool,
@@ -47,7 +47,22 @@ impl Visibility {
             .from(stakeholder::Entity)
             .and_where(stakeholder::Column::PersonId.eq(self.person_id))
             .to_owned();
-        let mut visible = Condition::any().add(release::Column::Id.in_subquery(stakeholder_of));
+        let voted_on = Query::select()
+            .column(approval_request::Column::ReleaseId)
+            .from(approval_request::Entity)
+            .and_where(
+                approval_request::Column::Id.in_subquery(
+                    Query::select()
+                        .column(approval_vote::Column::RequestId)
+                        .from(approval_vote::Entity)
+                        .and_where(approval_vote::Column::ApproverId.eq(self.person_id))
+                        .to_owned(),
+                ),
+            )
+            .to_owned();
+        let mut visible = Condition::any()
+            .add(release::Column::Id.in_subquery(stakeholder_of))
+            .add(release::Column::Id.in_subquery(voted_on));
         if self.awaiting_decision {
             let pending = Query::select()
                 .column(milestone::Column::ReleaseId)

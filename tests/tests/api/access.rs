@@ -470,7 +470,6 @@ async fn read_actions(app: &TestApp, id: &Value) -> Vec<String> {
 }
 
 async fn the_board_sees_what_awaits_a_decision(app: &TestApp) {
-    let (_, board_token) = app.user("Board Member", &[Role::ReviewBoard]).await;
     let owner = fixtures::person(app, "Owner").await;
     let draft = fixtures::release(app, &owner, json!({ "title": "Draft", "type": "MINOR" })).await;
     let requested = fixtures::release(
@@ -488,6 +487,8 @@ async fn the_board_sees_what_awaits_a_decision(app: &TestApp) {
     )
     .await;
     let active = fixtures::transition(app, gated["id"].as_str().unwrap(), "START").await;
+    // the board forms after the release was approved directly
+    let (_, board_token) = app.user("Board Member", &[Role::ReviewBoard]).await;
     fixtures::milestone_transition(
         app,
         active["milestones"][0]["id"].as_str().unwrap(),

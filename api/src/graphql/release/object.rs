@@ -149,6 +149,20 @@ impl Release {
         Ok(rows.unwrap_or_default().into_iter().map(Conflict).collect())
     }
     /// Every change to the release and its milestones, oldest first.
+    /// The Review Board's approval requests about the release and its
+    /// milestones, oldest first.
+    async fn approvals(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::approval::Approval>> {
+        let loader = ctx.data::<RequestLoader>()?;
+        let rows = loader
+            .load_one(crate::graphql::loaders::ApprovalsOf(self.0.id))
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(crate::graphql::approval::Approval)
+            .collect())
+    }
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseEvent>> {
         let loader = ctx.data::<RequestLoader>()?;
         let rows = loader.load_one(HistoryOf(self.0.id)).await.gql()?;
