@@ -2,6 +2,8 @@
 //! database (an SQLite file, or a new PostgreSQL database) and speaks GraphQL
 //! over HTTP, like a client would.
 
+pub mod smtp;
+
 use chrono::{TimeZone, Utc};
 use entities::entity::Role;
 use entities::{access, people, tokens, Clock, ManualClock, Stamp};

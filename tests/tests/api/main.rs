@@ -1,6 +1,7 @@
 //! Black-box tests through the HTTP endpoint; every test runs on SQLite and PostgreSQL.
 
 mod access;
+mod approvals;
 mod changes;
 mod concurrency;
 mod dataloader;
