@@ -6,7 +6,9 @@ use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::ReleaseAction;
 use entities::milestones::{self, NewMilestone};
 use entities::releases::{self, NewRelease, TemplateChoice};
-use entities::{access, approvals, people, stakeholders, tokens, workflow, Clock, DomainResult, Stamp, Tx};
+use entities::{
+    access, approvals, people, stakeholders, tokens, workflow, Clock, DomainResult, Stamp, Tx,
+};
 use sea_orm::{
     ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };

@@ -37,7 +37,10 @@ pub async fn status_changed(
     let facts = [
         ("Release", format!("#{} {}", after.id, after.title)),
         ("Status", format!("{from} → {to}")),
-        ("Changed", after.updated_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        (
+            "Changed",
+            after.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
     ];
     let text = format!(
         "Release #{} changed status.\n\n{}\nYou receive this because you follow this release.\n",

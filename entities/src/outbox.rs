@@ -9,8 +9,8 @@ use crate::policy::Capability;
 use crate::{DomainError, DomainResult, Tx};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, Condition, DatabaseBackend, QueryOrder, QuerySelect, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    prelude::*, ActiveValue::Set, Condition, DatabaseBackend, QueryOrder, QuerySelect,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// Longest error text kept on a row.
@@ -39,25 +39,28 @@ pub async fn enqueue(tx: &mut Tx, mails: Vec<Mail>) -> DomainResult<u64> {
     let now = tx.now();
     let mut inserted = 0;
     for chunk in mails.chunks(500) {
-        let rows = chunk.iter().cloned().map(|mail| outbox_message::ActiveModel {
-            idempotency_key: Set(mail.key),
-            kind: Set(mail.kind.to_owned()),
-            release_id: Set(mail.release_id),
-            recipient_id: Set(mail.recipient_id),
-            recipient: Set(mail.recipient),
-            subject: Set(one_line(&mail.subject)),
-            text_body: Set(mail.text),
-            html_body: Set(mail.html),
-            status: Set(OutboxStatus::Queued),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_by: Set(None),
-            claimed_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-            sent_at: Set(None),
-            ..Default::default()
-        });
+        let rows = chunk
+            .iter()
+            .cloned()
+            .map(|mail| outbox_message::ActiveModel {
+                idempotency_key: Set(mail.key),
+                kind: Set(mail.kind.to_owned()),
+                release_id: Set(mail.release_id),
+                recipient_id: Set(mail.recipient_id),
+                recipient: Set(mail.recipient),
+                subject: Set(one_line(&mail.subject)),
+                text_body: Set(mail.text),
+                html_body: Set(mail.html),
+                status: Set(OutboxStatus::Queued),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                claimed_by: Set(None),
+                claimed_until: Set(None),
+                last_error: Set(None),
+                created_at: Set(now),
+                sent_at: Set(None),
+                ..Default::default()
+            });
         inserted += outbox_message::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(outbox_message::Column::IdempotencyKey)
@@ -119,9 +122,18 @@ pub async fn claim(
     }
     let until = now + lease;
     outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Sending))
-        .col_expr(outbox_message::Column::ClaimedBy, Expr::value(Some(runner.to_owned())))
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Some(until)))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Sending),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimedBy,
+            Expr::value(Some(runner.to_owned())),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(Some(until)),
+        )
         .col_expr(
             outbox_message::Column::Attempts,
             Expr::col(outbox_message::Column::Attempts).add(1),
@@ -149,10 +161,19 @@ pub async fn mark_sent<C: ConnectionTrait>(
     now: DateTimeUtc,
 ) -> DomainResult<bool> {
     let result = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(OutboxStatus::Sent))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Sent),
+        )
         .col_expr(outbox_message::Column::SentAt, Expr::value(Some(now)))
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<DateTimeUtc>::None))
-        .col_expr(outbox_message::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(Option::<DateTimeUtc>::None),
+        )
+        .col_expr(
+            outbox_message::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
         .filter(claimed_by_me(message))
         .exec(db)
         .await?;
@@ -179,8 +200,14 @@ pub async fn mark_failed<C: ConnectionTrait>(
     let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Status, Expr::value(status))
-        .col_expr(outbox_message::Column::NextAttemptAt, Expr::value(now + delay))
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<DateTimeUtc>::None))
+        .col_expr(
+            outbox_message::Column::NextAttemptAt,
+            Expr::value(now + delay),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(Option::<DateTimeUtc>::None),
+        )
         .col_expr(outbox_message::Column::LastError, Expr::value(Some(error)))
         .filter(claimed_by_me(message))
         .exec(db)

@@ -20,7 +20,11 @@ pub async fn get_or_create<C: ConnectionTrait>(
         secret: Set(hex::encode(bytes)),
         created_at: Set(at),
     })
-    .on_conflict(OnConflict::column(service_key::Column::Name).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(service_key::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     let stored = service_key::Entity::find_by_id(name.to_owned())

@@ -51,7 +51,8 @@ async fn queue(tx: &mut Tx, mail: &MailContext) -> DomainResult<Counts> {
         .all(tx.db())
         .await?;
     let now = tx.now();
-    let votes = approvals::votes_for(tx.db(), &open.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let votes =
+        approvals::votes_for(tx.db(), &open.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let mut due: Vec<(&approval_request::Model, approval_vote::Model)> = Vec::new();
     for request in &open {
         let interval = chrono::Duration::hours(i64::from(Ord::max(request.reminder_hours, 1)));
@@ -94,7 +95,9 @@ async fn queue(tx: &mut Tx, mail: &MailContext) -> DomainResult<Counts> {
         ) else {
             continue;
         };
-        mails.push(request_mail(mail, request, vote, release, approver, &context));
+        mails.push(request_mail(
+            mail, request, vote, release, approver, &context,
+        ));
     }
     let queued = outbox::enqueue(tx, mails).await?;
     if !due.is_empty() {
@@ -155,7 +158,9 @@ impl Context {
 }
 
 fn when(at: Option<DateTime<Utc>>) -> String {
-    at.map_or("not set".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    at.map_or("not set".into(), |t| {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    })
 }
 
 fn type_name(release: &release::Model) -> String {
@@ -199,7 +204,10 @@ fn request_mail(
                 expires_at: request.due_at.timestamp(),
             },
         );
-        format!("{}/approvals/vote/{token}", mail.public_url.trim_end_matches('/'))
+        format!(
+            "{}/approvals/vote/{token}",
+            mail.public_url.trim_end_matches('/')
+        )
     };
     let (approve, reject) = (link(VoteDecision::Approved), link(VoteDecision::Rejected));
     let what = subject(request, context);
@@ -221,9 +229,22 @@ fn request_mail(
     let facts = [
         ("Release", format!("#{} {}", release.id, release.title)),
         ("Asked to decide", what.clone()),
-        ("Type / scope", format!("{} / {}", type_name(release), scope_name(release))),
-        ("Status", release_lifecycle::status_name(release.status).to_owned()),
-        ("Planned window", format!("{} to {}", when(release.planned_start), when(release.planned_end))),
+        (
+            "Type / scope",
+            format!("{} / {}", type_name(release), scope_name(release)),
+        ),
+        (
+            "Status",
+            release_lifecycle::status_name(release.status).to_owned(),
+        ),
+        (
+            "Planned window",
+            format!(
+                "{} to {}",
+                when(release.planned_start),
+                when(release.planned_end)
+            ),
+        ),
         ("Decision rule", rule),
         ("Decide by", when(Some(request.due_at))),
     ];
@@ -332,7 +353,10 @@ fn timed_out_mail(
         ("Release", format!("#{} {}", release.id, release.title)),
         ("Asked to decide", what),
         ("Was due", when(Some(request.due_at))),
-        ("Approval", format!("#{} (round {})", request.id, request.round)),
+        (
+            "Approval",
+            format!("#{} (round {})", request.id, request.round),
+        ),
     ];
     let advice = "Reopen the approval for a new round (reopenApproval), or cancel the release.";
     Mail {

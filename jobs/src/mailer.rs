@@ -59,11 +59,13 @@ impl Mailer {
                 credentials,
             } => {
                 let mut builder = match security {
-                    Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
-                    Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
-                    Security::None => {
-                        Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host))
+                    Security::StartTls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
                     }
+                    Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+                    Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                        host,
+                    )),
                 }
                 .map_err(|err| format!("mail.smtp_host {host:?}: {err}"))?
                 .port(*port)
@@ -103,12 +105,20 @@ impl Mailer {
         let message = self.message(row)?;
         let sending = async {
             match &self.transport {
-                Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
+                Transport::Smtp(smtp) => smtp
+                    .send(message)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
                 Transport::Folder(folder, path) => {
                     tokio::fs::create_dir_all(path)
                         .await
                         .map_err(|e| format!("creating {}: {e}", path.display()))?;
-                    folder.send(message).await.map(drop).map_err(|e| e.to_string())
+                    folder
+                        .send(message)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
                 }
             }
         };

@@ -44,10 +44,8 @@ pub fn test_settings() -> Settings {
     settings.auth.cache_seconds = 300;
     // e-mail never lands in the working tree; tests that read mail start
     // their own SMTP server
-    settings.mail.folder = std::env::temp_dir().join(format!(
-        "releasedesk-test-mail-{}",
-        std::process::id()
-    ));
+    settings.mail.folder =
+        std::env::temp_dir().join(format!("releasedesk-test-mail-{}", std::process::id()));
     settings
 }
 

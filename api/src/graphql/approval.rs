@@ -3,7 +3,7 @@
 
 use super::error::{list_limit, parse_id, GqlResultExt};
 use super::guard;
-use super::loaders::{ReleaseById, VotesOf};
+use super::loaders::{MilestoneById, ReleaseById, VotesOf};
 use super::milestone::Milestone;
 use super::people::{load_person, Person};
 use super::release::Release;
@@ -17,8 +17,8 @@ use entities::entity::{
     approval_delegation, approval_request, approval_vote, outbox_message, review_board_policy,
     ApprovalStatus, DecisionRule, OutboxStatus, VoteDecision,
 };
+use entities::outbox;
 use entities::policy::Capability;
-use entities::{milestones, outbox};
 
 /// Most requests one `approvals` list holds.
 const MAX_APPROVALS: i32 = 200;
@@ -47,8 +47,12 @@ impl Approval {
         let Some(id) = self.0.milestone_id else {
             return Ok(None);
         };
-        let app = ctx.data::<AppContext>()?;
-        Ok(Some(Milestone(milestones::find(&app.db, id).await.gql()?)))
+        let loader = ctx.data::<RequestLoader>()?;
+        Ok(loader
+            .load_one(MilestoneById(id))
+            .await
+            .gql()?
+            .map(Milestone))
     }
     /// 1 for the first request about its subject, then one more per new request.
     async fn round(&self) -> i32 {
@@ -97,7 +101,11 @@ impl Approval {
     /// The counted votes (delegated ones count through their delegate).
     async fn tally(&self, ctx: &Context<'_>) -> Result<Tally> {
         let loader = ctx.data::<RequestLoader>()?;
-        let votes = loader.load_one(VotesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let votes = loader
+            .load_one(VotesOf(self.0.id))
+            .await
+            .gql()?
+            .unwrap_or_default();
         let tally = approvals::tally(&votes);
         Ok(Tally {
             approved: tally.approved as i32,
@@ -323,7 +331,10 @@ impl ApprovalQuery {
     async fn review_board_policy(&self, ctx: &Context<'_>) -> Result<ReviewBoardPolicy> {
         guard::viewer(ctx)?;
         let app = ctx.data::<AppContext>()?;
-        approvals::policy(&app.db).await.gql().map(ReviewBoardPolicy)
+        approvals::policy(&app.db)
+            .await
+            .gql()
+            .map(ReviewBoardPolicy)
     }
 
     /// Delegations you gave or received, newest first.

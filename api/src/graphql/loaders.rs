@@ -3,14 +3,15 @@
 
 use async_graphql::dataloader::Loader;
 use entities::entity::{
-    approval_request, approval_vote, change_request, configuration_item, history_event, milestone, person, release, release_package,
-    stakeholder, template_item,
+    approval_request, approval_vote, change_request, configuration_item, history_event, milestone,
+    person, release, release_package, stakeholder, template_item,
 };
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::releases::list::{self, Visibility};
 use entities::{
-    approvals, changes, history, milestones, packages, people, releases, stakeholders, templates, DomainError,
+    approvals, changes, history, milestones, packages, people, releases, stakeholders, templates,
+    DomainError,
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
@@ -427,6 +428,28 @@ impl Loader<VotesOf> for DbLoader {
 
     async fn load(&self, keys: &[VotesOf]) -> LoadResult<VotesOf, Vec<approval_vote::Model>> {
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-        Ok(keyed(keys, |k| k.0, approvals::votes_for(&self.db, &ids).await?))
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            approvals::votes_for(&self.db, &ids).await?,
+        ))
+    }
+}
+
+/// A milestone by id (for approvals; visibility is the approval's).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MilestoneById(pub i32);
+
+impl Loader<MilestoneById> for DbLoader {
+    type Value = milestone::Model;
+    type Error = Arc<DomainError>;
+
+    async fn load(&self, keys: &[MilestoneById]) -> LoadResult<MilestoneById, milestone::Model> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(milestones::by_ids(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|m| (MilestoneById(m.id), m))
+            .collect())
     }
 }

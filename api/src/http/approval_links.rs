@@ -21,18 +21,18 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 pub async fn confirm_page(context: &AppContext, token: &str) -> Response {
     let claim = match verify(context, token) {
         Ok(claim) => claim,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let (vote, request) = match load(context, &claim).await {
         Ok(found) => found,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     if let Some(page) = no_longer_open(&vote, &request) {
         return page;
     }
     let summary = match summary(context, &request).await {
         Ok(summary) => summary,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let (verb, colour) = verb(claim.decision);
     let body = format!(
@@ -43,18 +43,22 @@ pub async fn confirm_page(context: &AppContext, token: &str) -> Response {
 </form><p style=\"color:#6b778c;font-size:13px\">Nothing is recorded until you confirm. The link works until {due}.</p>",
         due = request.due_at.format("%Y-%m-%d %H:%M UTC"),
     );
-    page(StatusCode::OK, &format!("{verb} approval #{}?", request.id), &body)
+    page(
+        StatusCode::OK,
+        &format!("{verb} approval #{}?", request.id),
+        &body,
+    )
 }
 
 /// `POST /approvals/vote/:token`: records the vote the link stands for.
 pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -> Response {
     let claim = match verify(context, token) {
         Ok(claim) => claim,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let (vote, request) = match load(context, &claim).await {
         Ok(found) => found,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     if let Some(page) = no_longer_open(&vote, &request) {
         return page;
@@ -99,7 +103,9 @@ pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -
         Ok(after) => {
             let (verb, _) = verb(claim.decision);
             let outcome = match after.status {
-                ApprovalStatus::Open => "The request stays open until the board decides.".to_owned(),
+                ApprovalStatus::Open => {
+                    "The request stays open until the board decides.".to_owned()
+                }
                 status => format!(
                     "The board's decision is made: the request is {}.",
                     approvals::status_name(status)
@@ -108,7 +114,11 @@ pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -
             message(
                 StatusCode::OK,
                 "Vote recorded",
-                &format!("You voted to {} on approval #{}. {outcome}", verb.to_lowercase(), request.id),
+                &format!(
+                    "You voted to {} on approval #{}. {outcome}",
+                    verb.to_lowercase(),
+                    request.id
+                ),
             )
         }
         Err(DomainError::Conflict(_) | DomainError::InvalidTransition { .. }) => message(
@@ -120,9 +130,10 @@ pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -
     }
 }
 
-fn verify(context: &AppContext, token: &str) -> Result<LinkClaim, Response> {
+fn verify(context: &AppContext, token: &str) -> Result<LinkClaim, Box<Response>> {
     let key = &context.jobs.context().mail.link_key;
-    links::verify(key, token, context.clock.now().timestamp()).map_err(|err| match err {
+    links::verify(key, token, context.clock.now().timestamp()).map_err(|err| {
+        Box::new(match err {
         LinkError::Tampered => message(
             StatusCode::BAD_REQUEST,
             "This link is not valid",
@@ -133,40 +144,44 @@ fn verify(context: &AppContext, token: &str) -> Result<LinkClaim, Response> {
             "This link has expired",
             "The request's due time has passed; nothing was recorded.",
         ),
+        })
     })
 }
 
 async fn load(
     context: &AppContext,
     claim: &LinkClaim,
-) -> Result<(approval_vote::Model, approval_request::Model), Response> {
+) -> Result<(approval_vote::Model, approval_request::Model), Box<Response>> {
     let vote = approval_vote::Entity::find_by_id(claim.vote_id)
         .one(&context.db)
         .await
-        .map_err(|err| failure(err.into()))?
+        .map_err(|err| Box::new(failure(err.into())))?
         .filter(|v| v.approver_id == claim.person_id)
         .ok_or_else(|| {
-            message(
+            Box::new(message(
                 StatusCode::NOT_FOUND,
                 "This link is not valid",
                 "The vote it names does not exist.",
-            )
+            ))
         })?;
     let request = approval_request::Entity::find_by_id(vote.request_id)
         .one(&context.db)
         .await
-        .map_err(|err| failure(err.into()))?
+        .map_err(|err| Box::new(failure(err.into())))?
         .ok_or_else(|| {
-            message(
+            Box::new(message(
                 StatusCode::NOT_FOUND,
                 "This link is not valid",
                 "The request it names does not exist.",
-            )
+            ))
         })?;
     Ok((vote, request))
 }
 
-fn no_longer_open(vote: &approval_vote::Model, request: &approval_request::Model) -> Option<Response> {
+fn no_longer_open(
+    vote: &approval_vote::Model,
+    request: &approval_request::Model,
+) -> Option<Response> {
     if vote.decision != VoteDecision::Pending {
         return Some(message(
             StatusCode::CONFLICT,
@@ -188,10 +203,13 @@ fn no_longer_open(vote: &approval_vote::Model, request: &approval_request::Model
     None
 }
 
-async fn summary(context: &AppContext, request: &approval_request::Model) -> Result<String, Response> {
+async fn summary(
+    context: &AppContext,
+    request: &approval_request::Model,
+) -> Result<String, Box<Response>> {
     let release = releases::find(&context.db, request.release_id)
         .await
-        .map_err(failure)?;
+        .map_err(|err| Box::new(failure(err)))?;
     let mut rows = vec![
         ("Release", format!("#{} {}", release.id, release.title)),
         ("Status", status_name(release.status).to_owned()),

@@ -107,9 +107,11 @@ pub fn routes(state: HttpState) -> impl Endpoint {
                         Method::POST => {
                             approval_links::record_vote(&context, &token, &mut req).await
                         }
-                        _ => return Err(poem::Error::from_status(
-                            poem::http::StatusCode::METHOD_NOT_ALLOWED,
-                        )),
+                        _ => {
+                            return Err(poem::Error::from_status(
+                                poem::http::StatusCode::METHOD_NOT_ALLOWED,
+                            ))
+                        }
                     };
                     Ok::<_, poem::Error>(page)
                 }

@@ -4,8 +4,8 @@
 use super::delegations::{active, board_members, covered_by, is_board_member};
 use super::{milestone_key, policy::policy, release_key, sees_every_request};
 use crate::entity::{
-    approval_request, approval_vote, milestone, release, stakeholder, ApprovalStatus,
-    DecisionRule, EventKind, ReleaseType, StakeholderRole, VoteDecision,
+    approval_request, approval_vote, milestone, release, stakeholder, ApprovalStatus, DecisionRule,
+    EventKind, ReleaseType, StakeholderRole, VoteDecision,
 };
 use crate::lifecycle::approval::{approvals_needed, decide, Tally, Verdict};
 use crate::lifecycle::milestone::MilestoneAction;
@@ -64,8 +64,7 @@ pub(crate) async fn open_for(
             Subject::Release(release.id),
             [history_event(
                 EventKind::ApprovalRequested,
-                "the Release Review Board has no members: release managers decide directly"
-                    .into(),
+                "the Release Review Board has no members: release managers decide directly".into(),
             )],
         );
         return Ok(None);
@@ -131,11 +130,19 @@ pub(crate) async fn open_for(
         votes.push(new_vote(request.id, *approver, decision, cover, now));
         if let Some(cover) = cover {
             if voting.insert(cover) {
-                votes.push(new_vote(request.id, cover, VoteDecision::Pending, None, now));
+                votes.push(new_vote(
+                    request.id,
+                    cover,
+                    VoteDecision::Pending,
+                    None,
+                    now,
+                ));
             }
         }
     }
-    approval_vote::Entity::insert_many(votes).exec(tx.db()).await?;
+    approval_vote::Entity::insert_many(votes)
+        .exec(tx.db())
+        .await?;
     let what = if emergency {
         "emergency approval (any one member decides)".to_owned()
     } else {
@@ -242,8 +249,12 @@ pub async fn cast_vote_for(
 async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_request::Model> {
     let actor = tx.stamp().actor.clone();
     let comment = match input.comment {
-        Some(text) => Some(validate::optional_text("comment", &text, validate::MAX_TEXT)?)
-            .filter(|c| !c.is_empty()),
+        Some(text) => Some(validate::optional_text(
+            "comment",
+            &text,
+            validate::MAX_TEXT,
+        )?)
+        .filter(|c| !c.is_empty()),
         None => None,
     };
     let request = approval_request::Entity::find_by_id(input.request_id)
@@ -308,7 +319,10 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             if votes.iter().any(|v| v.approver_id == delegate) {
                 return Err(DomainError::validation(
                     "delegateTo",
-                    format!("person {delegate} already votes on approval #{}", request.id),
+                    format!(
+                        "person {delegate} already votes on approval #{}",
+                        request.id
+                    ),
                 ));
             }
             if !is_board_member(tx.db(), delegate).await? {
@@ -317,8 +331,15 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
                     format!("person {delegate} is not a member of the Release Review Board"),
                 ));
             }
-            record_vote(tx, &vote, VoteDecision::Delegated, comment.clone(), me, Some(delegate))
-                .await?;
+            record_vote(
+                tx,
+                &vote,
+                VoteDecision::Delegated,
+                comment.clone(),
+                me,
+                Some(delegate),
+            )
+            .await?;
             approval_vote::Entity::insert(new_vote(
                 request.id,
                 delegate,
@@ -371,10 +392,10 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             .collect();
         resolve(tx, &request, verdict, tally, reasons).await?;
     }
-    Ok(approval_request::Entity::find_by_id(request.id)
+    approval_request::Entity::find_by_id(request.id)
         .one(tx.db())
         .await?
-        .ok_or_else(|| DomainError::not_found("approval", request.id))?)
+        .ok_or_else(|| DomainError::not_found("approval", request.id))
 }
 
 async fn record_vote(
@@ -441,7 +462,10 @@ async fn close_request(
     let result = approval_request::Entity::update_many()
         .col_expr(approval_request::Column::Status, Expr::value(status))
         .col_expr(approval_request::Column::DecidedAt, Expr::value(Some(now)))
-        .col_expr(approval_request::Column::Note, Expr::value(Some(note.clone())))
+        .col_expr(
+            approval_request::Column::Note,
+            Expr::value(Some(note.clone())),
+        )
         .col_expr(approval_request::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             approval_request::Column::Version,

@@ -51,7 +51,10 @@ pub async fn delegate(
     validate::instant("startsAt", starts_at)?;
     validate::instant("endsAt", input.ends_at)?;
     if input.ends_at <= starts_at {
-        return Err(DomainError::validation("endsAt", "endsAt must be after startsAt"));
+        return Err(DomainError::validation(
+            "endsAt",
+            "endsAt must be after startsAt",
+        ));
     }
     if input.ends_at <= tx.now() {
         return Err(DomainError::validation("endsAt", "endsAt is in the past"));
@@ -63,11 +66,18 @@ pub async fn delegate(
         ));
     }
     let reason = match input.reason {
-        Some(text) => Some(validate::optional_text("reason", &text, validate::MAX_TEXT)?)
-            .filter(|r| !r.is_empty()),
+        Some(text) => Some(validate::optional_text(
+            "reason",
+            &text,
+            validate::MAX_TEXT,
+        )?)
+        .filter(|r| !r.is_empty()),
         None => None,
     };
-    for (field, id) in [("delegatorId", delegator_id), ("delegateId", input.delegate_id)] {
+    for (field, id) in [
+        ("delegatorId", delegator_id),
+        ("delegateId", input.delegate_id),
+    ] {
         if !is_board_member(tx.db(), id).await? {
             return Err(DomainError::validation(
                 field,
@@ -91,10 +101,7 @@ pub async fn delegate(
 }
 
 /// Ends a delegation now; its delegator, its delegate or an administrator may.
-pub async fn revoke_delegation(
-    tx: &mut Tx,
-    id: i32,
-) -> DomainResult<approval_delegation::Model> {
+pub async fn revoke_delegation(tx: &mut Tx, id: i32) -> DomainResult<approval_delegation::Model> {
     let actor = tx.stamp().actor.clone();
     let found = approval_delegation::Entity::find_by_id(id)
         .one(tx.db())
@@ -159,7 +166,10 @@ pub(crate) async fn active<C: ConnectionTrait>(
 }
 
 /// True when `person_id` holds the REVIEW_BOARD role.
-pub(crate) async fn is_board_member<C: ConnectionTrait>(db: &C, person_id: i32) -> DomainResult<bool> {
+pub(crate) async fn is_board_member<C: ConnectionTrait>(
+    db: &C,
+    person_id: i32,
+) -> DomainResult<bool> {
     Ok(person_role::Entity::find()
         .filter(person_role::Column::PersonId.eq(person_id))
         .filter(person_role::Column::Role.eq(Role::ReviewBoard))

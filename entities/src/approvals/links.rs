@@ -110,6 +110,9 @@ mod tests {
         assert_eq!(verify(KEY, &altered, 0), Err(LinkError::Tampered));
         assert_eq!(verify(b"other", &token, 0), Err(LinkError::Tampered));
         assert_eq!(verify(KEY, "garbage", 0), Err(LinkError::Tampered));
-        assert_eq!(verify(KEY, &"x".repeat(10_000), 0), Err(LinkError::Tampered));
+        assert_eq!(
+            verify(KEY, &"x".repeat(10_000), 0),
+            Err(LinkError::Tampered)
+        );
     }
 }

@@ -13,7 +13,9 @@ mod delegations;
 pub mod links;
 mod policy;
 
-pub use decide::{cast_vote, cast_vote_for, reopen, rule_name, status_name, tally, time_out_due, VoteInput};
+pub use decide::{
+    cast_vote, cast_vote_for, reopen, rule_name, status_name, tally, time_out_due, VoteInput,
+};
 pub use delegations::{delegate, delegations_of, revoke_delegation, NewDelegation};
 pub use policy::{policy, set_policy, PolicyInput};
 
@@ -63,7 +65,9 @@ pub async fn awaiting_board<C: ConnectionTrait>(
     }
     Ok(latest
         .into_iter()
-        .filter(|(_, (_, status))| matches!(status, ApprovalStatus::Open | ApprovalStatus::TimedOut))
+        .filter(|(_, (_, status))| {
+            matches!(status, ApprovalStatus::Open | ApprovalStatus::TimedOut)
+        })
         .map(|(key, _)| key)
         .collect())
 }
@@ -123,7 +127,8 @@ pub async fn list<C: ConnectionTrait>(
             .column(approval_vote::Column::RequestId)
             .filter(approval_vote::Column::ApproverId.is_in(voters));
         if filter.mine {
-            votes = votes.filter(approval_vote::Column::Decision.eq(crate::entity::VoteDecision::Pending));
+            votes = votes
+                .filter(approval_vote::Column::Decision.eq(crate::entity::VoteDecision::Pending));
         }
         query = query.filter(approval_request::Column::Id.in_subquery(votes.into_query()));
     }

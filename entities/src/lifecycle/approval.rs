@@ -78,33 +78,63 @@ mod tests {
     #[test]
     fn all_needs_everyone_and_one_rejection_rejects() {
         assert_eq!(decide(R::All, None, tally(2, 0, 1)), None);
-        assert_eq!(decide(R::All, None, tally(3, 0, 0)), Some(Verdict::Approved));
-        assert_eq!(decide(R::All, None, tally(0, 1, 2)), Some(Verdict::Rejected));
+        assert_eq!(
+            decide(R::All, None, tally(3, 0, 0)),
+            Some(Verdict::Approved)
+        );
+        assert_eq!(
+            decide(R::All, None, tally(0, 1, 2)),
+            Some(Verdict::Rejected)
+        );
     }
 
     #[test]
     fn majority_decides_once_the_outcome_is_certain() {
         assert_eq!(decide(R::Majority, None, tally(1, 0, 2)), None);
-        assert_eq!(decide(R::Majority, None, tally(2, 0, 1)), Some(Verdict::Approved));
+        assert_eq!(
+            decide(R::Majority, None, tally(2, 0, 1)),
+            Some(Verdict::Approved)
+        );
         assert_eq!(decide(R::Majority, None, tally(1, 1, 1)), None);
-        assert_eq!(decide(R::Majority, None, tally(0, 2, 1)), Some(Verdict::Rejected));
+        assert_eq!(
+            decide(R::Majority, None, tally(0, 2, 1)),
+            Some(Verdict::Rejected)
+        );
         // an even board needs more than half
-        assert_eq!(decide(R::Majority, None, tally(2, 2, 0)), Some(Verdict::Rejected));
+        assert_eq!(
+            decide(R::Majority, None, tally(2, 2, 0)),
+            Some(Verdict::Rejected)
+        );
     }
 
     #[test]
     fn quorum_counts_approvals_and_is_capped_at_the_board() {
-        assert_eq!(decide(R::Quorum, Some(2), tally(2, 1, 0)), Some(Verdict::Approved));
+        assert_eq!(
+            decide(R::Quorum, Some(2), tally(2, 1, 0)),
+            Some(Verdict::Approved)
+        );
         assert_eq!(decide(R::Quorum, Some(2), tally(1, 1, 1)), None);
-        assert_eq!(decide(R::Quorum, Some(2), tally(0, 2, 1)), Some(Verdict::Rejected));
-        assert_eq!(decide(R::Quorum, Some(9), tally(3, 0, 0)), Some(Verdict::Approved));
+        assert_eq!(
+            decide(R::Quorum, Some(2), tally(0, 2, 1)),
+            Some(Verdict::Rejected)
+        );
+        assert_eq!(
+            decide(R::Quorum, Some(9), tally(3, 0, 0)),
+            Some(Verdict::Approved)
+        );
     }
 
     #[test]
     fn any_takes_the_first_decision() {
         assert_eq!(decide(R::Any, None, tally(0, 0, 3)), None);
-        assert_eq!(decide(R::Any, None, tally(1, 0, 2)), Some(Verdict::Approved));
-        assert_eq!(decide(R::Any, None, tally(0, 1, 2)), Some(Verdict::Rejected));
+        assert_eq!(
+            decide(R::Any, None, tally(1, 0, 2)),
+            Some(Verdict::Approved)
+        );
+        assert_eq!(
+            decide(R::Any, None, tally(0, 1, 2)),
+            Some(Verdict::Rejected)
+        );
     }
 
     #[test]

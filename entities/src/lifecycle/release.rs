@@ -268,10 +268,7 @@ mod tests {
         };
         assert!(next_status(S::Requested, A::Approve, &governed).is_err());
         assert!(next_status(S::Requested, A::Reject, &governed).is_err());
-        assert_eq!(
-            available_actions(S::Requested, &governed),
-            vec![A::Cancel]
-        );
+        assert_eq!(available_actions(S::Requested, &governed), vec![A::Cancel]);
     }
 
     #[test]

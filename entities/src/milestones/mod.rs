@@ -56,3 +56,14 @@ pub(crate) async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> D
         .count(db)
         .await?)
 }
+
+/// The milestones with the given ids, in one query.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> DomainResult<Vec<milestone::Model>> {
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}

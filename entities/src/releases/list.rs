@@ -2,7 +2,8 @@
 //! the sort key of a row, so pages stay stable while releases are added.
 
 use crate::entity::{
-    approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus, ReleaseType,
+    approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus,
+    ReleaseScope, ReleaseStatus, ReleaseType,
 };
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};

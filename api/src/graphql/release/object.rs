@@ -151,7 +151,10 @@ impl Release {
     /// Every change to the release and its milestones, oldest first.
     /// The Review Board's approval requests about the release and its
     /// milestones, oldest first.
-    async fn approvals(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::approval::Approval>> {
+    async fn approvals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::graphql::approval::Approval>> {
         let loader = ctx.data::<RequestLoader>()?;
         let rows = loader
             .load_one(crate::graphql::loaders::ApprovalsOf(self.0.id))
