@@ -22,6 +22,8 @@ pub struct NewTemplate {
     pub description: String,
     pub release_type: ReleaseType,
     pub is_default: bool,
+    /// Releases made from it need the Release Review Board's approval.
+    pub board_approval: bool,
     pub items: Vec<NewTemplateItem>,
 }
 
@@ -128,6 +130,7 @@ pub async fn create(tx: &mut Tx, new: NewTemplate) -> DomainResult<milestone_tem
         description: Set(description),
         release_type: Set(new.release_type),
         is_default: Set(new.is_default),
+        board_approval: Set(new.board_approval),
         created_at: Set(tx.now()),
         ..Default::default()
     }

@@ -34,6 +34,10 @@ impl MilestoneTemplate {
     async fn is_default(&self) -> bool {
         self.0.is_default
     }
+    /// Releases made from it need the Release Review Board's approval.
+    async fn board_approval(&self) -> bool {
+        self.0.board_approval
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -103,6 +107,10 @@ pub struct CreateMilestoneTemplateInput {
     /// Make it the default of its release type, replacing the old default.
     #[graphql(default)]
     pub is_default: bool,
+    /// Releases made from it need the Release Review Board's approval, MINOR
+    /// ones included (MAJOR and EMERGENCY releases always do when a board exists).
+    #[graphql(default)]
+    pub board_approval: bool,
     pub items: Vec<MilestoneTemplateItemInput>,
 }
 
@@ -122,6 +130,7 @@ impl TemplateMutation {
             description: input.description,
             release_type: input.release_type,
             is_default: input.is_default,
+            board_approval: input.board_approval,
             items: input
                 .items
                 .into_iter()

@@ -38,7 +38,7 @@ pub(crate) async fn open_for(
     release: &release::Model,
     milestone: Option<&milestone::Model>,
 ) -> DomainResult<Option<approval_request::Model>> {
-    if release.release_type == ReleaseType::Minor {
+    if release.release_type == ReleaseType::Minor && !template_asks_for_board(tx, release).await? {
         return Ok(None);
     }
     let mut approvers: BTreeSet<i32> = board_members(tx.db()).await?.into_iter().collect();
@@ -165,6 +165,17 @@ pub(crate) async fn open_for(
         )],
     );
     Ok(Some(request))
+}
+
+/// True when the release was made from a template that asks for the board.
+async fn template_asks_for_board(tx: &Tx, release: &release::Model) -> DomainResult<bool> {
+    let Some(template_id) = release.template_id else {
+        return Ok(false);
+    };
+    Ok(crate::templates::find(tx.db(), template_id)
+        .await
+        .map(|t| t.board_approval)
+        .unwrap_or(false))
 }
 
 fn new_vote(

@@ -2,8 +2,8 @@
 //! when a governed release or milestone asks for a decision, votes, delegation,
 //! and the verdict applied to the release or milestone in the same unit of work.
 //!
-//! A release is governed by the board when it is MAJOR or EMERGENCY and the
-//! board has members at submit time: people with the `REVIEW_BOARD` role plus
+//! A release is governed by the board when it is MAJOR or EMERGENCY (or made
+//! from a template with `board_approval`) and the board has members at submit time: people with the `REVIEW_BOARD` role plus
 //! the release's `APPROVER` stakeholders. EMERGENCY requests take the `ANY`
 //! rule (one member decides). Without members, the direct APPROVE/REJECT of a
 //! release manager stays, as for MINOR releases.

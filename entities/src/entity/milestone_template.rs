@@ -14,6 +14,8 @@ pub struct Model {
     pub description: String,
     pub release_type: ReleaseType,
     pub is_default: bool,
+    /// Releases made from it go to the Release Review Board, whatever their type.
+    pub board_approval: bool,
     pub created_at: DateTimeUtc,
 }
 

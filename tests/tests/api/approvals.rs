@@ -273,6 +273,26 @@ async fn without_board_members_release_managers_decide_directly(app: &TestApp) {
     let minor = submitted(app, "Minor", "MINOR").await;
     assert!(approvals_of(app, &minor).await.is_empty());
     fixtures::transition(app, &minor, "APPROVE").await;
+    // unless its template asks for the board
+    let template = app
+        .ok(
+            "mutation { createMilestoneTemplate(input: { name: \"Audited minor\", releaseType: MINOR,
+                boardApproval: true, items: [{ title: \"Do it\" }] }) { id boardApproval } }",
+            json!({}),
+        )
+        .await["createMilestoneTemplate"]
+        .clone();
+    assert_eq!(template["boardApproval"], true);
+    let owner = fixtures::person(app, "Minor Owner").await;
+    let audited = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Audited", "type": "MINOR", "templateId": template["id"] }),
+    )
+    .await;
+    let audited = audited["id"].as_str().unwrap();
+    fixtures::transition(app, audited, "SUBMIT").await;
+    assert_eq!(approvals_of(app, audited).await.len(), 1);
 }
 
 async fn a_milestone_approval_is_voted_reworked_and_completed(app: &TestApp) {
