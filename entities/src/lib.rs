@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod audit;
 pub mod changes;
 pub mod clock;
+pub mod costs;
 pub mod entity;
 pub mod error;
 pub mod history;

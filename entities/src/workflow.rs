@@ -8,7 +8,7 @@ use crate::entity::{milestone, release, MilestoneStatus, ReleaseStatus};
 use crate::lifecycle::milestone::MilestoneAction;
 use crate::lifecycle::release::ReleaseAction;
 use crate::policy::Capability;
-use crate::{approvals, changes, milestones, releases, windows, DomainResult, Tx};
+use crate::{approvals, changes, costs, milestones, releases, windows, DomainResult, Tx};
 use std::collections::VecDeque;
 
 /// Something that must happen because something else did.
@@ -34,6 +34,11 @@ pub enum Effect {
         release_id: i32,
         milestone_id: Option<i32>,
     },
+    /// Freeze the running cost of the release (or one milestone) as final.
+    FreezeCost {
+        release_id: i32,
+        milestone_id: Option<i32>,
+    },
 }
 
 /// What follows a release reaching its new status.
@@ -41,6 +46,10 @@ pub fn effects_of_release(release: &release::Model) -> Vec<Effect> {
     match release.status {
         ReleaseStatus::Active => vec![Effect::ActivateNextMilestone {
             release_id: release.id,
+        }],
+        ReleaseStatus::Closed => vec![Effect::FreezeCost {
+            release_id: release.id,
+            milestone_id: None,
         }],
         ReleaseStatus::Requested => vec![Effect::RequestApproval {
             release_id: release.id,
@@ -71,6 +80,10 @@ pub fn effects_of_milestone(release: &release::Model, milestone: &milestone::Mod
             milestone_id: Some(milestone.id),
         }),
         MilestoneStatus::Cancelled => effects.push(Effect::CancelApprovals {
+            release_id: release.id,
+            milestone_id: Some(milestone.id),
+        }),
+        MilestoneStatus::Completed => effects.push(Effect::FreezeCost {
             release_id: release.id,
             milestone_id: Some(milestone.id),
         }),
@@ -165,6 +178,10 @@ pub async fn run(tx: &mut Tx, effects: Vec<Effect>) -> DomainResult<()> {
                 release_id,
                 milestone_id,
             } => approvals::cancel_open(tx, release_id, milestone_id).await?,
+            Effect::FreezeCost {
+                release_id,
+                milestone_id,
+            } => costs::freeze(tx, release_id, milestone_id).await?,
             Effect::ReleaseWindowMoved { release_id } => {
                 let release = releases::find(tx.db(), release_id).await?;
                 changes::follow_release(tx, &release).await?;

@@ -11,6 +11,7 @@ mod m20261127_000005_packages;
 mod m20261127_000006_job_runs;
 mod m20261127_000007_approvals_outbox;
 mod m20261127_000008_template_board_approval;
+mod m20261127_000009_costs_reports;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_job_runs::Migration),
             Box::new(m20261127_000007_approvals_outbox::Migration),
             Box::new(m20261127_000008_template_board_approval::Migration),
+            Box::new(m20261127_000009_costs_reports::Migration),
         ]
     }
 }

@@ -86,7 +86,20 @@ pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -
             id: claim.person_id,
             roles,
         },
-        audit: None,
+        // recorded in the audit trail like the castVote it stands for
+        audit: Some(std::sync::Arc::new(entities::audit::AuditContext {
+            token_id: None,
+            request_id: request_id(req),
+            operation: "approvalLinkVote".into(),
+            arguments: Some(
+                serde_json::json!({
+                    "approvalId": request.id.to_string(),
+                    "voteId": vote.id.to_string(),
+                    "decision": verb(claim.decision).0.to_uppercase(),
+                })
+                .to_string(),
+            ),
+        })),
     };
     let input = VoteInput {
         request_id: request.id,
@@ -226,6 +239,16 @@ async fn summary(
         rows.push(("Milestone", format!("#{milestone_id}")));
     }
     Ok(mail::facts_table(&rows))
+}
+
+/// The request's `x-request-id` when the client sent a usable one, else a new one.
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 fn verb(decision: VoteDecision) -> (&'static str, &'static str) {

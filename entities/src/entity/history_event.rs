@@ -46,6 +46,20 @@ pub enum EventKind {
     /// A request ended (`to_value` is APPROVED, REJECTED, TIMED_OUT or CANCELLED).
     #[sea_orm(string_value = "APPROVAL_DECIDED")]
     ApprovalDecided,
+    /// A cost line was entered (`to_value` is the amount, `note` the description).
+    #[sea_orm(string_value = "COST_ADDED")]
+    CostAdded,
+    /// A cost line was reversed by a negative one.
+    #[sea_orm(string_value = "COST_REVERSED")]
+    CostReversed,
+    #[sea_orm(string_value = "BUDGET_CHANGED")]
+    BudgetChanged,
+    /// The running cost became final (milestone completed, release closed).
+    #[sea_orm(string_value = "COST_FROZEN")]
+    CostFrozen,
+    /// An administrator reopened a final cost for more lines.
+    #[sea_orm(string_value = "COST_REOPENED")]
+    CostReopened,
 }
 
 /// What kind of thing an event is about.

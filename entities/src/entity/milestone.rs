@@ -47,6 +47,10 @@ pub struct Model {
     pub planned_end: Option<DateTimeUtc>,
     pub actual_start: Option<DateTimeUtc>,
     pub actual_end: Option<DateTimeUtc>,
+    /// Its cost lines' total (minor units).
+    pub cost_running: i64,
+    /// The running cost frozen when it completed.
+    pub cost_final: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

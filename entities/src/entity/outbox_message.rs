@@ -37,6 +37,8 @@ pub struct Model {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
+    /// JSON list of attachments (see `entities::outbox::Attachment`).
+    pub attachments: Option<String>,
     pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

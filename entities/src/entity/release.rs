@@ -97,6 +97,13 @@ pub struct Model {
     pub review_outcome: Option<ReviewOutcome>,
     pub lessons_learned: Option<String>,
     pub cancel_reason: Option<String>,
+    /// Budget in minor units of the deployment's currency.
+    pub budget: Option<i64>,
+    /// Its cost lines, its milestones' and (for a master) its phases', kept by
+    /// every cost write and repaired by the `cost-rollup` job.
+    pub cost_running: i64,
+    /// The running cost frozen when the release closed.
+    pub cost_final: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

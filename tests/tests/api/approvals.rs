@@ -767,6 +767,14 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
         approval["votes"][0]["decidedBy"]["id"],
         members[0].0.to_string()
     );
+    let audit = app
+        .ok(
+            "{ auditEvents(filter: { operation: \"approvalLinkVote\" }) { outcome actor { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(audit["auditEvents"][0]["outcome"], "OK", "{audit}");
+    assert_eq!(audit["auditEvents"][0]["actor"]["id"], members[0].0.to_string());
     // used: neither link records anything any more
     for link in [&approve, &reject] {
         let again = app
