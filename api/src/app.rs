@@ -40,6 +40,7 @@ impl Application {
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        settings.check().map_err(anyhow::Error::msg)?;
         if settings.database.migrate_on_start {
             db::migrate(&db).await.context("applying migrations")?;
         }
@@ -119,6 +120,8 @@ pub async fn job_runner(
         db: db.clone(),
         clock: clock.clone(),
         mail: Arc::new(mail_context(settings, db, clock).await?),
+        currency: settings.costs.currency.clone(),
+        report_period_days: settings.reports.period_days,
     };
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),

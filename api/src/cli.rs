@@ -34,6 +34,18 @@ pub enum Command {
         #[arg(long, default_value_t = 10_000)]
         releases: usize,
     },
+    /// Print the release report of a period (the same figures as
+    /// `releaseReport`): the releases as CSV, or the whole report as JSON.
+    Report {
+        /// Start of the period: a date (`2026-11-01`) or an RFC 3339 time.
+        #[arg(long)]
+        from: String,
+        /// End of the period (exclusive), same forms.
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
+        format: ReportFormat,
+    },
     /// Manage personal API tokens.
     Token {
         #[command(subcommand)]
@@ -44,6 +56,13 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+/// How `report` prints.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand)]

@@ -77,6 +77,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub jobs: JobsSettings,
     pub mail: MailSettings,
+    pub costs: CostsSettings,
+    pub reports: ReportsSettings,
     pub log: LogSettings,
 }
 
@@ -323,6 +325,36 @@ impl Default for MailSettings {
     }
 }
 
+/// Costs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostsSettings {
+    /// The one ISO 4217 currency of every amount (three capital letters).
+    pub currency: String,
+}
+
+impl Default for CostsSettings {
+    fn default() -> Self {
+        Self {
+            currency: "EUR".into(),
+        }
+    }
+}
+
+/// The scheduled release report.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsSettings {
+    /// Days each stored report covers, ending at the job's slot (1 to 366).
+    pub period_days: u32,
+}
+
+impl Default for ReportsSettings {
+    fn default() -> Self {
+        Self { period_days: 7 }
+    }
+}
+
 /// Logging.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -449,6 +481,23 @@ impl Settings {
     /// True in production.
     pub fn is_production(&self) -> bool {
         self.env == Environment::Production
+    }
+
+    /// Refuses values the types allow but the service does not.
+    pub fn check(&self) -> Result<(), String> {
+        let currency = &self.costs.currency;
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(format!(
+                "costs.currency must be an ISO 4217 code of three capital letters, not {currency:?}"
+            ));
+        }
+        if !(1..=366).contains(&self.reports.period_days) {
+            return Err("reports.period_days must be between 1 and 366".into());
+        }
+        if !(1..=100).contains(&self.mail.max_attempts) {
+            return Err("mail.max_attempts must be between 1 and 100".into());
+        }
+        Ok(())
     }
 
     /// The base of links in e-mails (`mail.public_url`, or `http://` and the bind address).

@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
-use cli::{AdminCommand, Cli, Command, TokenCommand};
+use cli::{AdminCommand, Cli, Command, ReportFormat, TokenCommand};
 use entities::{access, tokens, Clock, Stamp, SystemClock};
 use releasedesk::config::LogFormat;
 use releasedesk::{app, bench_seed, bootstrap, db, demo, Application, Settings};
@@ -75,6 +75,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", data.token);
         }
         Command::RunJob { name } => run_job(&settings, &db, &name).await?,
+        Command::Report { from, to, format } => {
+            let (from, to) = (parse_day_or_time(&from)?, parse_day_or_time(&to)?);
+            let report = entities::reports::release_report(
+                &db,
+                &entities::Actor::System,
+                from,
+                to,
+                &entities::reports::ReportFilter::default(),
+                Utc::now(),
+            )
+            .await?;
+            match format {
+                ReportFormat::Csv => print!("{}", entities::reports::to_csv(&report)),
+                ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+        }
         Command::Token { command } => run_token(&db, command).await?,
         Command::Admin {
             command: AdminCommand::Create { email, name },
@@ -87,6 +103,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve | Command::Schema => {} // answered before connecting
     }
     Ok(())
+}
+
+/// A date (midnight UTC) or an RFC 3339 time.
+fn parse_day_or_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| anyhow::anyhow!("{text:?} is neither a date (2026-11-01) nor an RFC 3339 time"))
 }
 
 async fn run_job(

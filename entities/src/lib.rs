@@ -22,6 +22,7 @@ pub mod packages;
 pub mod people;
 pub mod policy;
 pub mod releases;
+pub mod reports;
 pub mod service_keys;
 pub mod stakeholders;
 pub mod templates;

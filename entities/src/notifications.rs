@@ -65,6 +65,7 @@ pub async fn status_changed(
             subject: subject.clone(),
             text: text.clone(),
             html: html.clone(),
+            attachments: Vec::new(),
         })
         .collect();
     outbox::enqueue(tx, mails).await?;

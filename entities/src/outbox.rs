@@ -16,6 +16,38 @@ use sea_orm::{
 /// Longest error text kept on a row.
 const MAX_ERROR_CHARS: usize = 2_000;
 
+/// A file sent with an e-mail; with a `content_id` it is shown inline
+/// (`<img src="cid:…">` in the HTML), else offered as an attachment.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    /// The content, base64.
+    pub data: String,
+}
+
+impl Attachment {
+    /// An attachment of `bytes`.
+    pub fn new(filename: &str, content_type: &str, content_id: Option<&str>, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        Self {
+            filename: filename.to_owned(),
+            content_type: content_type.to_owned(),
+            content_id: content_id.map(str::to_owned),
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The attachments stored on `row`.
+    pub fn of(row: &outbox_message::Model) -> Vec<Attachment> {
+        row.attachments
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// One e-mail to queue.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -28,6 +60,7 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
 }
 
 /// Queues `mails` in the unit of work; a key already queued is skipped.
@@ -51,6 +84,8 @@ pub async fn enqueue(tx: &mut Tx, mails: Vec<Mail>) -> DomainResult<u64> {
                 subject: Set(one_line(&mail.subject)),
                 text_body: Set(mail.text),
                 html_body: Set(mail.html),
+            attachments: Set((!mail.attachments.is_empty())
+                .then(|| serde_json::to_string(&mail.attachments).unwrap_or_default())),
                 status: Set(OutboxStatus::Queued),
                 attempts: Set(0),
                 next_attempt_at: Set(now),

@@ -335,6 +335,7 @@ fn request_mail(
         subject: subject_line,
         text,
         html,
+        attachments: Vec::new(),
     }
 }
 
@@ -380,6 +381,7 @@ fn timed_out_mail(
                 mail_escape(advice)
             ),
         ),
+        attachments: Vec::new(),
     }
 }
 

@@ -7,9 +7,12 @@
 
 pub mod approval_requests;
 pub mod change_schedule_sync;
+pub mod chart;
+pub mod cost_rollup;
 pub mod ledger;
 pub mod mailer;
 pub mod outbox_dispatch;
+pub mod release_report;
 pub mod runner;
 pub mod schedule;
 pub mod scheduler;
@@ -30,6 +33,10 @@ pub struct JobContext {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub mail: Arc<MailContext>,
+    /// The deployment's currency (ISO 4217), for reports.
+    pub currency: String,
+    /// Days each stored release report covers.
+    pub report_period_days: u32,
 }
 
 /// What the e-mail jobs need besides the database.
@@ -63,5 +70,7 @@ pub fn catalog() -> Vec<Arc<dyn Job>> {
         Arc::new(change_schedule_sync::ChangeScheduleSync),
         Arc::new(approval_requests::ApprovalRequests),
         Arc::new(outbox_dispatch::OutboxDispatch),
+        Arc::new(cost_rollup::CostRollup),
+        Arc::new(release_report::ReleaseReportJob),
     ]
 }

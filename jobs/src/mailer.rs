@@ -132,24 +132,57 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|err| format!("recipient {:?} is not an address: {err}", row.recipient))?;
+        let alternative = MultiPart::alternative()
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(row.text_body.clone()),
+            )
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(row.html_body.clone()),
+            );
+        let attachments = entities::outbox::Attachment::of(row);
+        let body = if attachments.is_empty() {
+            alternative
+        } else {
+            // mixed( related( alternative(text, html), inline images… ), files… )
+            let mut related = MultiPart::related().multipart(alternative);
+            let mut files = Vec::new();
+            for attachment in attachments {
+                let bytes = base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    &attachment.data,
+                )
+                .map_err(|err| format!("attachment {}: {err}", attachment.filename))?;
+                let content_type = ContentType::parse(&attachment.content_type)
+                    .map_err(|err| format!("attachment {}: {err}", attachment.filename))?;
+                match &attachment.content_id {
+                    Some(id) => {
+                        related = related.singlepart(
+                            lettre::message::Attachment::new_inline(id.clone())
+                                .body(bytes, content_type),
+                        )
+                    }
+                    None => files.push(
+                        lettre::message::Attachment::new(attachment.filename.clone())
+                            .body(bytes, content_type),
+                    ),
+                }
+            }
+            files
+                .into_iter()
+                .fold(MultiPart::mixed().multipart(related), |mixed, file| {
+                    mixed.singlepart(file)
+                })
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(entities::outbox::one_line(&row.subject))
             .message_id(Some(message_id(&row.idempotency_key, &self.from)))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(row.text_body.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(row.html_body.clone()),
-                    ),
-            )
+            .multipart(body)
             .map_err(|err| format!("building the message: {err}"))
     }
 }

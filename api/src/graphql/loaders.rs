@@ -453,3 +453,20 @@ impl Loader<MilestoneById> for DbLoader {
             .collect())
     }
 }
+
+/// The cost lines of a release.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CostLinesOf(pub i32);
+
+impl Loader<CostLinesOf> for DbLoader {
+    type Value = Vec<entities::entity::cost_line::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[CostLinesOf],
+    ) -> LoadResult<CostLinesOf, Vec<entities::entity::cost_line::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(keys, |k| k.0, entities::costs::lines_for(&self.db, &ids).await?))
+    }
+}

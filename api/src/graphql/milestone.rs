@@ -49,6 +49,14 @@ impl Milestone {
     async fn requires_approval(&self) -> bool {
         self.0.requires_approval
     }
+    /// Its running and final cost.
+    async fn cost(&self, ctx: &Context<'_>) -> Result<super::cost::MilestoneCost> {
+        let app = ctx.data::<AppContext>()?;
+        Ok(super::cost::MilestoneCost::of(
+            &self.0,
+            &app.settings.costs.currency,
+        ))
+    }
     /// Its latest Review Board approval request, if the board was asked.
     async fn approval(&self, ctx: &Context<'_>) -> Result<Option<super::approval::Approval>> {
         let loader = ctx.data::<RequestLoader>()?;

@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod approval;
 pub mod audit;
 mod change;
+pub(crate) mod cost;
 pub mod completion;
 pub mod error;
 pub mod guard;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     admin::AdminQuery,
     jobs::JobQuery,
     approval::ApprovalQuery,
+    cost::CostQuery,
 );
 
 /// Write operations.
@@ -52,6 +54,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
     jobs::JobMutation,
     approval::ApprovalMutation,
+    cost::CostMutation,
 );
 
 /// The served schema.

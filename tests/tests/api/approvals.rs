@@ -979,6 +979,7 @@ async fn three_dispatchers_deliver_each_email_exactly_once(app: &TestApp, sink: 
             subject: format!("Message {i}"),
             text: format!("Body {i}"),
             html: format!("<p>Body {i}</p>"),
+            attachments: Vec::new(),
         })
         .collect();
     let queued = entities::write(app.database(), Stamp::system(app.clock.now()), async |tx| {

@@ -149,6 +149,18 @@ impl Release {
         Ok(rows.unwrap_or_default().into_iter().map(Conflict).collect())
     }
     /// Every change to the release and its milestones, oldest first.
+    /// Budget, running and final cost, and the variance.
+    async fn cost(&self, ctx: &Context<'_>) -> Result<crate::graphql::cost::ReleaseCost> {
+        let app = ctx.data::<crate::context::AppContext>()?;
+        Ok(crate::graphql::cost::ReleaseCost::of(
+            &self.0,
+            &app.settings.costs.currency,
+        ))
+    }
+    /// The cost ledger of the release (its milestones' lines included), oldest first.
+    async fn cost_lines(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::cost::CostLine>> {
+        crate::graphql::cost::lines_of(ctx, self.0.id).await
+    }
     /// The Review Board's approval requests about the release and its
     /// milestones, oldest first.
     async fn approvals(
