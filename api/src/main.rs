@@ -34,9 +34,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load().context("reading configuration")?;
-    // colours only for a person at a terminal, never into files or journald
+    // logs go to stderr, so what a command prints (a report, tokens) stays
+    // clean on stdout; colours only for a person at a terminal
     let logs = tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log.filter));
     match settings.log.format {
         LogFormat::Json => logs.json().flatten_event(true).init(),
@@ -112,7 +114,9 @@ fn parse_day_or_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
     }
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| anyhow::anyhow!("{text:?} is neither a date (2026-11-01) nor an RFC 3339 time"))
+        .map_err(|_| {
+            anyhow::anyhow!("{text:?} is neither a date (2026-11-01) nor an RFC 3339 time")
+        })
 }
 
 async fn run_job(

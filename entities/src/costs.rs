@@ -100,7 +100,8 @@ pub async fn add_line(
     deployment_currency: &str,
 ) -> DomainResult<cost_line::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let description = validate::required_text("description", &new.description, validate::MAX_TITLE)?;
+    let description =
+        validate::required_text("description", &new.description, validate::MAX_TITLE)?;
     check_amount("amount", new.amount, false)?;
     let currency = check_currency(&new.currency, deployment_currency)?;
     if !validate::YEARS.contains(&new.incurred_on.year()) {
@@ -123,8 +124,18 @@ pub async fn add_line(
         }
         None => None,
     };
-    insert_line(tx, &release, milestone.as_ref(), new.category, description, new.amount, currency, new.incurred_on, None)
-        .await
+    insert_line(
+        tx,
+        &release,
+        milestone.as_ref(),
+        new.category,
+        description,
+        new.amount,
+        currency,
+        new.incurred_on,
+        None,
+    )
+    .await
 }
 
 /// Reverses line `id` with a negative line of the same amount; a line is
@@ -138,14 +149,19 @@ pub async fn reverse_line(tx: &mut Tx, id: i32, reason: &str) -> DomainResult<co
         .ok_or_else(|| DomainError::not_found("cost line", id))?;
     let release = releases::find_visible(tx, line.release_id).await?;
     if line.reverses_id.is_some() {
-        return Err(DomainError::validation("id", "a reversal cannot be reversed"));
+        return Err(DomainError::validation(
+            "id",
+            "a reversal cannot be reversed",
+        ));
     }
     let reversed = cost_line::Entity::find()
         .filter(cost_line::Column::ReversesId.eq(id))
         .count(tx.db())
         .await?;
     if reversed > 0 {
-        return Err(DomainError::Conflict(format!("cost line {id} is already reversed")));
+        return Err(DomainError::Conflict(format!(
+            "cost line {id} is already reversed"
+        )));
     }
     let milestone = match line.milestone_id {
         Some(m) => Some(milestones::find(tx.db(), m).await?),
@@ -234,11 +250,7 @@ async fn insert_line(
 }
 
 /// Sets (or, with `None`, clears) the budget of release `id`.
-pub async fn set_budget(
-    tx: &mut Tx,
-    id: i32,
-    budget: Option<i64>,
-) -> DomainResult<release::Model> {
+pub async fn set_budget(tx: &mut Tx, id: i32, budget: Option<i64>) -> DomainResult<release::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
     if let Some(b) = budget {
         check_amount("budget", b, true)?;
@@ -273,7 +285,7 @@ pub(crate) async fn freeze(
             milestone::Entity::update_many()
                 .col_expr(
                     milestone::Column::CostFinal,
-                    Expr::col(milestone::Column::CostRunning).into(),
+                    Expr::col(milestone::Column::CostRunning),
                 )
                 .filter(milestone::Column::Id.eq(id))
                 .exec(tx.db())
@@ -284,7 +296,7 @@ pub(crate) async fn freeze(
             release::Entity::update_many()
                 .col_expr(
                     release::Column::CostFinal,
-                    Expr::col(release::Column::CostRunning).into(),
+                    Expr::col(release::Column::CostRunning),
                 )
                 .filter(release::Column::Id.eq(release_id))
                 .exec(tx.db())
@@ -326,7 +338,10 @@ pub async fn reopen(
                 ));
             }
             milestone::Entity::update_many()
-                .col_expr(milestone::Column::CostFinal, Expr::value(Option::<i64>::None))
+                .col_expr(
+                    milestone::Column::CostFinal,
+                    Expr::value(Option::<i64>::None),
+                )
                 .filter(milestone::Column::Id.eq(id))
                 .exec(tx.db())
                 .await?;

@@ -84,8 +84,8 @@ pub async fn enqueue(tx: &mut Tx, mails: Vec<Mail>) -> DomainResult<u64> {
                 subject: Set(one_line(&mail.subject)),
                 text_body: Set(mail.text),
                 html_body: Set(mail.html),
-            attachments: Set((!mail.attachments.is_empty())
-                .then(|| serde_json::to_string(&mail.attachments).unwrap_or_default())),
+                attachments: Set((!mail.attachments.is_empty())
+                    .then(|| serde_json::to_string(&mail.attachments).unwrap_or_default())),
                 status: Set(OutboxStatus::Queued),
                 attempts: Set(0),
                 next_attempt_at: Set(now),

@@ -223,7 +223,9 @@ pub async fn release_report<C: ConnectionTrait>(
     let mut by_type: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_scope: BTreeMap<String, i64> = BTreeMap::new();
     for r in &releases {
-        *by_status.entry(status_name(r.status).to_owned()).or_default() += 1;
+        *by_status
+            .entry(status_name(r.status).to_owned())
+            .or_default() += 1;
         *by_type.entry(name(r.release_type)).or_default() += 1;
         *by_scope.entry(name(r.scope)).or_default() += 1;
     }
@@ -435,6 +437,9 @@ mod tests {
     #[test]
     fn enum_names_are_the_api_names() {
         assert_eq!(name(ReleaseScope::Standalone), "STANDALONE");
-        assert_eq!(name(ReviewOutcome::PartiallySuccessful), "PARTIALLY_SUCCESSFUL");
+        assert_eq!(
+            name(ReviewOutcome::PartiallySuccessful),
+            "PARTIALLY_SUCCESSFUL"
+        );
     }
 }

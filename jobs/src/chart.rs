@@ -37,10 +37,12 @@ pub fn report_chart(report: &ReleaseReport, currency: &str) -> Result<Vec<u8>, S
         .iter()
         .map(|c| (c.release_type.clone(), c.budget, c.cost))
         .collect();
-    let height = 50 + ROW * statuses.len().max(1) as i32 + 60 + 2 * ROW * costs.len().max(1) as i32 + 30;
+    let height =
+        50 + ROW * statuses.len().max(1) as i32 + 60 + 2 * ROW * costs.len().max(1) as i32 + 30;
     let height = u32::try_from(height).unwrap_or(400);
     let mut buffer = vec![0u8; (WIDTH * height * 3) as usize];
-    draw(&mut buffer, height, &statuses, &costs, currency).map_err(|err| format!("drawing the chart: {err}"))?;
+    draw(&mut buffer, height, &statuses, &costs, currency)
+        .map_err(|err| format!("drawing the chart: {err}"))?;
     let mut png = Vec::new();
     PngEncoder::new(&mut png)
         .write_image(&buffer, WIDTH, height, ExtendedColorType::Rgb8)
@@ -76,11 +78,19 @@ fn draw(
             [(LABEL_WIDTH, y), (LABEL_WIDTH + length.max(1), y + ROW - 6)],
             BAR_COLOUR.filled(),
         ))?;
-        root.draw(&Text::new(count.to_string(), (LABEL_WIDTH + length + 8, y + 3), text(13)))?;
+        root.draw(&Text::new(
+            count.to_string(),
+            (LABEL_WIDTH + length + 8, y + 3),
+            text(13),
+        ))?;
         y += ROW;
     }
     y += 26;
-    root.draw(&Text::new(format!("Cost against budget ({currency})"), (16, y), text(18)))?;
+    root.draw(&Text::new(
+        format!("Cost against budget ({currency})"),
+        (16, y),
+        text(18),
+    ))?;
     y += 34;
     let largest = costs
         .iter()
@@ -95,7 +105,10 @@ fn draw(
         let scale = |v: i64| (bar_space as i64 * v.max(0) / largest) as i32;
         root.draw(&Text::new(release_type.as_str(), (16, y + 3), text(13)))?;
         root.draw(&Rectangle::new(
-            [(LABEL_WIDTH, y), (LABEL_WIDTH + scale(*budget).max(1), y + ROW - 8)],
+            [
+                (LABEL_WIDTH, y),
+                (LABEL_WIDTH + scale(*budget).max(1), y + ROW - 8),
+            ],
             BUDGET_COLOUR.filled(),
         ))?;
         root.draw(&Text::new(
@@ -104,9 +117,16 @@ fn draw(
             text(12),
         ))?;
         y += ROW - 4;
-        let colour = if cost > budget && *budget > 0 { OVER_COLOUR } else { BAR_COLOUR };
+        let colour = if cost > budget && *budget > 0 {
+            OVER_COLOUR
+        } else {
+            BAR_COLOUR
+        };
         root.draw(&Rectangle::new(
-            [(LABEL_WIDTH, y), (LABEL_WIDTH + scale(*cost).max(1), y + ROW - 8)],
+            [
+                (LABEL_WIDTH, y),
+                (LABEL_WIDTH + scale(*cost).max(1), y + ROW - 8),
+            ],
             colour.filled(),
         ))?;
         root.draw(&Text::new(
@@ -127,7 +147,7 @@ pub fn major_units(minor: i64) -> String {
     let whole = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

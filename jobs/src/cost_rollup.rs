@@ -26,7 +26,10 @@ impl Job for CostRollup {
             .map_err(|err| err.to_string())?;
             let changed = repaired.milestones + repaired.releases + repaired.masters;
             if changed > 0 {
-                tracing::warn!(?repaired, "cost totals had drifted from the ledger; repaired");
+                tracing::warn!(
+                    ?repaired,
+                    "cost totals had drifted from the ledger; repaired"
+                );
             }
             Ok(Counts {
                 examined: 3,

@@ -148,15 +148,30 @@ fn report_mail(
     let facts = [
         ("Releases in the period", report.total.to_string()),
         ("Closed", report.completed.to_string()),
-        ("On time / late", format!("{} / {}", report.on_time, report.late)),
-        ("Average slip of late ones", hours(report.average_slip_hours)),
+        (
+            "On time / late",
+            format!("{} / {}", report.on_time, report.late),
+        ),
+        (
+            "Average slip of late ones",
+            hours(report.average_slip_hours),
+        ),
         ("Review success rate", share(report.reviews.success_rate)),
         ("Emergency share", share(report.emergency_share)),
         ("Lead time, median", hours(report.lead_time_median_hours)),
-        ("Lead time, 90th percentile", hours(report.lead_time_p90_hours)),
-        ("Cost / budget", format!("{} / {} {currency}", major_units(cost), major_units(budget))),
+        (
+            "Lead time, 90th percentile",
+            hours(report.lead_time_p90_hours),
+        ),
+        (
+            "Cost / budget",
+            format!("{} / {} {currency}", major_units(cost), major_units(budget)),
+        ),
         ("Upcoming (30 days)", report.upcoming.len().to_string()),
-        ("Approvals waiting", report.approvals_waiting_longest.len().to_string()),
+        (
+            "Approvals waiting",
+            report.approvals_waiting_longest.len().to_string(),
+        ),
     ];
     let overruns: Vec<String> = report
         .largest_overruns
@@ -170,7 +185,11 @@ fn report_mail(
             )
         })
         .collect();
-    let csv_name = format!("releases-{}-{}.csv", day(report.period_from), day(report.period_to));
+    let csv_name = format!(
+        "releases-{}-{}.csv",
+        day(report.period_from),
+        day(report.period_to)
+    );
     let text = format!(
         "Hello {},\n\nThe release report for {period}.\n\n{}\nLargest overruns:\n{}\nThe releases are attached as {csv_name}.\n",
         manager.name,
@@ -209,7 +228,12 @@ fn report_mail(
     );
     let mut attachments = Vec::new();
     if let Some(png) = chart {
-        attachments.push(Attachment::new("chart.png", "image/png", Some("report-chart"), png));
+        attachments.push(Attachment::new(
+            "chart.png",
+            "image/png",
+            Some("report-chart"),
+            png,
+        ));
     }
     attachments.push(Attachment::new(
         &csv_name,

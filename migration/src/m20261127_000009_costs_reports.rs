@@ -14,9 +14,15 @@ impl MigrationTrait for Migration {
         // SQLite adds one column per ALTER TABLE
         for (table, column) in [
             ("releases", big_integer_null("budget")),
-            ("releases", big_integer("cost_running").default(0).to_owned()),
+            (
+                "releases",
+                big_integer("cost_running").default(0).to_owned(),
+            ),
             ("releases", big_integer_null("cost_final")),
-            ("milestones", big_integer("cost_running").default(0).to_owned()),
+            (
+                "milestones",
+                big_integer("cost_running").default(0).to_owned(),
+            ),
             ("milestones", big_integer_null("cost_final")),
             ("outbox_messages", text_null("attachments")),
         ] {

@@ -186,16 +186,10 @@ impl CostQuery {
             types: filter.types.unwrap_or_default(),
             scopes: filter.scopes.unwrap_or_default(),
         };
-        let report = reports::release_report(
-            &app.db,
-            &viewer.actor(),
-            from,
-            to,
-            &filter,
-            app.clock.now(),
-        )
-        .await
-        .gql()?;
+        let report =
+            reports::release_report(&app.db, &viewer.actor(), from, to, &filter, app.clock.now())
+                .await
+                .gql()?;
         Ok(ReleaseReport::from_report(
             report,
             &app.settings.costs.currency,
@@ -263,7 +257,12 @@ impl CostMutation {
     }
 
     /// Reverses a line with a negative one (at most once per line).
-    async fn reverse_cost_line(&self, ctx: &Context<'_>, id: ID, reason: String) -> Result<CostLine> {
+    async fn reverse_cost_line(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> Result<CostLine> {
         let id = parse_id(&id, "id")?;
         write(ctx, async |tx| costs::reverse_line(tx, id, &reason).await)
             .await

@@ -467,6 +467,10 @@ impl Loader<CostLinesOf> for DbLoader {
         keys: &[CostLinesOf],
     ) -> LoadResult<CostLinesOf, Vec<entities::entity::cost_line::Model>> {
         let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
-        Ok(keyed(keys, |k| k.0, entities::costs::lines_for(&self.db, &ids).await?))
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            entities::costs::lines_for(&self.db, &ids).await?,
+        ))
     }
 }

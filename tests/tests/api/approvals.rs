@@ -774,7 +774,10 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
         )
         .await;
     assert_eq!(audit["auditEvents"][0]["outcome"], "OK", "{audit}");
-    assert_eq!(audit["auditEvents"][0]["actor"]["id"], members[0].0.to_string());
+    assert_eq!(
+        audit["auditEvents"][0]["actor"]["id"],
+        members[0].0.to_string()
+    );
     // used: neither link records anything any more
     for link in [&approve, &reject] {
         let again = app

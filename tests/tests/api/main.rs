@@ -4,6 +4,7 @@ mod access;
 mod approvals;
 mod changes;
 mod concurrency;
+mod costs;
 mod dataloader;
 mod errors;
 mod fixtures;
