@@ -5,8 +5,8 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use entities::entity::{
-    milestone, person, release, stakeholder, MilestoneStatus, ReleaseScope, ReleaseStatus,
-    ReleaseType, Role, StakeholderRole,
+    cost_line, milestone, person, release, stakeholder, CostCategory, MilestoneStatus,
+    ReleaseScope, ReleaseStatus, ReleaseType, Role, StakeholderRole,
 };
 use entities::{access, people, tokens, Clock, DomainError, DomainResult, Stamp, Tx};
 use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
@@ -20,12 +20,16 @@ pub const MILESTONES: usize = 5;
 /// Most releases one call seeds.
 pub const MAX_RELEASES: usize = 1_000_000;
 
+/// Most cost lines one call seeds.
+pub const MAX_COST_LINES: usize = 10_000_000;
+
 /// What `seed` wrote.
 #[derive(Debug)]
 pub struct BenchData {
     pub releases: usize,
     pub milestones: usize,
     pub stakeholders: usize,
+    pub cost_lines: usize,
     /// API token of the benchmark administrator (`bench@example.com`).
     pub token: String,
 }
@@ -35,7 +39,14 @@ pub async fn seed(
     db: &sea_orm::DatabaseConnection,
     clock: &dyn Clock,
     releases: usize,
+    cost_lines: usize,
 ) -> DomainResult<BenchData> {
+    if cost_lines > MAX_COST_LINES {
+        return Err(DomainError::validation(
+            "costLines",
+            format!("at most {MAX_COST_LINES}"),
+        ));
+    }
     if releases == 0 || releases > MAX_RELEASES {
         return Err(DomainError::validation(
             "releases",
@@ -165,16 +176,50 @@ pub async fn seed(
         .collect();
     let stakeholder_count = stakeholders.len();
     insert_chunks(&tx, stakeholders).await?;
+    // cost lines spread over the releases, every other one on a milestone; the
+    // stored totals are left at zero, so `cost-rollup` has everything to repair
+    let milestone_ids: Vec<i32> = milestone::Entity::find()
+        .select_only()
+        .column(milestone::Column::Id)
+        .order_by_asc(milestone::Column::Id)
+        .into_tuple()
+        .all(tx.db())
+        .await?;
+    let day = now.date_naive();
+    let lines = (0..cost_lines).map(|n| {
+        let release = n % release_ids.len();
+        cost_line::ActiveModel {
+            release_id: Set(release_ids[release]),
+            milestone_id: Set((n % 2 == 1)
+                .then(|| {
+                    milestone_ids
+                        .get(release * MILESTONES + n % MILESTONES)
+                        .copied()
+                })
+                .flatten()),
+            category: Set(CostCategory::Labour),
+            description: Set("Bench work".into()),
+            amount: Set(1_000 + (n % 97) as i64),
+            currency: Set("EUR".into()),
+            incurred_on: Set(day),
+            entered_by: Set(Some(admin.id)),
+            entered_at: Set(now),
+            reverses_id: Set(None),
+            ..Default::default()
+        }
+    });
+    insert_chunks(&tx, lines).await?;
     tx.commit().await?;
     Ok(BenchData {
         releases,
         milestones: milestone_count,
         stakeholders: stakeholder_count,
+        cost_lines,
         token,
     })
 }
 
-async fn insert_chunks<A>(tx: &Tx, rows: Vec<A>) -> DomainResult<()>
+async fn insert_chunks<A>(tx: &Tx, rows: impl IntoIterator<Item = A>) -> DomainResult<()>
 where
     A: sea_orm::ActiveModelTrait + Send,
 {

@@ -29,10 +29,13 @@ pub enum Command {
     },
     /// Load the benchmark data set into an empty database (bulk inserts, one
     /// transaction): N releases with 5 milestones and 2 stakeholders each, and an
-    /// administrator whose token is printed on the last line.
+    /// administrator whose token is printed on the last line; optionally cost lines.
     SeedBench {
         #[arg(long, default_value_t = 10_000)]
         releases: usize,
+        /// Cost lines spread over the releases (their stored totals left at zero).
+        #[arg(long, default_value_t = 0)]
+        cost_lines: usize,
     },
     /// Print the release report of a period (the same figures as
     /// `releaseReport`): the releases as CSV, or the whole report as JSON.

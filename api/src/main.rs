@@ -64,14 +64,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             demo::SeedOutcome::AlreadyPresent => println!("demo data already present"),
         },
-        Command::SeedBench { releases } => {
+        Command::SeedBench {
+            releases,
+            cost_lines,
+        } => {
             let started = std::time::Instant::now();
-            let data = bench_seed::seed(&db, &SystemClock, releases).await?;
+            let data = bench_seed::seed(&db, &SystemClock, releases, cost_lines).await?;
             println!(
-                "seeded {} releases, {} milestones, {} stakeholders in {:.1} s; administrator token:",
+                "seeded {} releases, {} milestones, {} stakeholders, {} cost lines in {:.1} s; administrator token:",
                 data.releases,
                 data.milestones,
                 data.stakeholders,
+                data.cost_lines,
                 started.elapsed().as_secs_f64()
             );
             println!("{}", data.token);

@@ -406,27 +406,29 @@ pub async fn rollup(tx: &mut Tx) -> DomainResult<Rollup> {
             .await?
             .rows_affected())
     };
+    // each level: one aggregate of the ledger joined back, touching only rows
+    // that differ (UPDATE … FROM: PostgreSQL, and SQLite since 3.33)
     let milestones = run(
-        "UPDATE milestones SET cost_running = COALESCE((SELECT SUM(l.amount) FROM cost_lines l \
-         WHERE l.milestone_id = milestones.id), 0) \
-         WHERE cost_running <> COALESCE((SELECT SUM(l.amount) FROM cost_lines l \
-         WHERE l.milestone_id = milestones.id), 0)",
+        "UPDATE milestones SET cost_running = s.total FROM (SELECT m.id, \
+         COALESCE(SUM(l.amount), 0) AS total FROM milestones m \
+         LEFT JOIN cost_lines l ON l.milestone_id = m.id GROUP BY m.id) s \
+         WHERE milestones.id = s.id AND milestones.cost_running <> s.total",
     )
     .await?;
     let releases = run(
-        "UPDATE releases SET cost_running = COALESCE((SELECT SUM(l.amount) FROM cost_lines l \
-         WHERE l.release_id = releases.id), 0) \
-         WHERE scope <> 'MASTER' AND cost_running <> COALESCE((SELECT SUM(l.amount) \
-         FROM cost_lines l WHERE l.release_id = releases.id), 0)",
+        "UPDATE releases SET cost_running = s.total FROM (SELECT r.id, \
+         COALESCE(SUM(l.amount), 0) AS total FROM releases r \
+         LEFT JOIN cost_lines l ON l.release_id = r.id WHERE r.scope <> 'MASTER' \
+         GROUP BY r.id) s WHERE releases.id = s.id AND releases.cost_running <> s.total",
     )
     .await?;
+    // masters after their phases, which they include
     let masters = run(
-        "UPDATE releases SET cost_running = COALESCE((SELECT SUM(l.amount) FROM cost_lines l \
-         WHERE l.release_id = releases.id), 0) + COALESCE((SELECT SUM(p.cost_running) \
-         FROM releases p WHERE p.master_id = releases.id), 0) \
-         WHERE scope = 'MASTER' AND cost_running <> COALESCE((SELECT SUM(l.amount) \
-         FROM cost_lines l WHERE l.release_id = releases.id), 0) + COALESCE((SELECT \
-         SUM(p.cost_running) FROM releases p WHERE p.master_id = releases.id), 0)",
+        "UPDATE releases SET cost_running = s.total FROM (SELECT r.id, \
+         COALESCE((SELECT SUM(l.amount) FROM cost_lines l WHERE l.release_id = r.id), 0) \
+         + COALESCE((SELECT SUM(p.cost_running) FROM releases p WHERE p.master_id = r.id), 0) \
+         AS total FROM releases r WHERE r.scope = 'MASTER') s \
+         WHERE releases.id = s.id AND releases.cost_running <> s.total",
     )
     .await?;
     Ok(Rollup {
