@@ -10,10 +10,9 @@ use crate::graphql::completion;
 use crate::graphql::error::code;
 use crate::graphql::limits::{self, OperationLabels, Transport};
 use crate::graphql::{self};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, ServerError};
 use poem::http::{header, HeaderValue, Method, StatusCode};
-use poem::web::{Html, Json};
+use poem::web::Json;
 use poem::{IntoResponse, Request, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
@@ -122,7 +121,7 @@ pub async fn endpoint(state: &HttpState, req: Request) -> Response {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
         return if wants_html && state.context.settings.graphiql_enabled() {
-            Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+            super::graphiql::page()
         } else if wants_html {
             StatusCode::NOT_FOUND.into_response()
         } else {

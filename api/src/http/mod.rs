@@ -2,6 +2,7 @@
 //! API (POST, and GET for queries and GraphiQL), `/health` the readiness probe.
 
 mod approval_links;
+mod graphiql;
 mod graphql;
 mod health;
 mod request_log;
@@ -78,6 +79,7 @@ pub fn routes(state: HttpState) -> impl Endpoint {
     let allowed_headers = state.context.settings.cors_allow_header_list();
     let health_state = state.clone();
     let link_context = state.context.clone();
+    let graphiql_on = state.context.settings.graphiql_enabled();
     let route = Route::new()
         .at(
             "/graphql",
@@ -92,6 +94,20 @@ pub fn routes(state: HttpState) -> impl Endpoint {
             get(poem::endpoint::make(move |_req| {
                 let state = health_state.clone();
                 async move { Ok::<_, poem::Error>(health::check(&state.context).await) }
+            })),
+        )
+        .at(
+            "/graphiql/:asset",
+            get(poem::endpoint::make(move |req: poem::Request| {
+                let enabled = graphiql_on;
+                async move {
+                    let name = req.path_params::<String>().unwrap_or_default();
+                    Ok::<_, poem::Error>(if enabled {
+                        graphiql::asset(&name)
+                    } else {
+                        poem::http::StatusCode::NOT_FOUND.into_response()
+                    })
+                }
             })),
         )
         .at(

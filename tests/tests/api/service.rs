@@ -108,6 +108,45 @@ async fn graphiql_is_served_on_get(app: &TestApp) {
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("graphiql"), "GraphiQL page expected");
+    // everything it loads comes from this server, pinned, cached for good
+    assert!(!html.contains("://"), "no external URL in {html}");
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(assets.len(), 5, "{assets:?}");
+    for asset in assets {
+        let loaded = app
+            .http()
+            .get(format!("{}{asset}", app.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(loaded.status(), 200, "{asset}");
+        assert_eq!(
+            loaded.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let kind = loaded.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = loaded.bytes().await.unwrap();
+        assert!(body.len() > 500, "{asset}");
+        assert!(
+            kind.starts_with(if asset.ends_with(".css") {
+                "text/css"
+            } else {
+                "text/javascript"
+            }),
+            "{asset}: {kind}"
+        );
+        // production builds: no development React
+        assert!(!String::from_utf8_lossy(&body).contains("react.development"));
+    }
+    let start = app.get("/graphiql/start-1.js").await.text().await.unwrap();
+    assert!(start.contains("defaultEditorToolsVisibility") && start.contains("Authorization"));
+    assert_eq!(app.get("/graphiql/nothing.js").await.status(), 404);
     // an API client without a query gets a coded JSON error, not a page
     let json = get("application/json").await.unwrap();
     assert_eq!(json.status(), 400);
