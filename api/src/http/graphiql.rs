@@ -41,7 +41,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 pub fn page() -> Response {
     let html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>Releasedesk GraphiQL</title>\
+<title>Releasedesk GraphiQL</title><link rel=\"icon\" href=\"data:,\">\
 <link rel=\"stylesheet\" href=\"/graphiql/graphiql-3.9.0.min.css\">\
 <style>body{margin:0;height:100vh}#graphiql{height:100vh}</style></head>\
 <body><div id=\"graphiql\">Loading GraphiQL…</div>\

@@ -3,6 +3,7 @@
 mod access;
 mod approvals;
 mod changes;
+mod clients;
 mod concurrency;
 mod costs;
 mod dataloader;
