@@ -68,6 +68,83 @@ async function suite(name, core, persisted) {
   assert.ok(page.data.releases.edges.length > 0, `${name}: a page`);
   assert.deepEqual(client.readQuery({ query: PAGE }), page.data, `${name}: page from cache`);
 
+  // Relay pagination both ways, merged by relayStylePagination
+  for (let n = 0; n < 4; n++) {
+    await client.mutate({
+      mutation: gql`mutation More($input: CreateReleaseInput!) { createRelease(input: $input) { id } }`,
+      variables: { input: { title: `${name} page ${n}`, type: "MINOR", ownerId: partial.data.me.id } },
+    });
+  }
+  const utilities = name === "apollo3"
+    ? await import("apollo3/utilities/index.js")
+    : await import("apollo4/utilities");
+  const paged = new ApolloClient({
+    link: http,
+    cache: new InMemoryCache({
+      typePolicies: { Query: { fields: { releases: utilities.relayStylePagination() } } },
+    }),
+  });
+  const FORWARD = gql`query Forward($after: String) { releases(first: 2, after: $after, orderBy: { field: ID, direction: ASC }) {
+    edges { cursor node { id } } pageInfo { hasNextPage endCursor hasPreviousPage startCursor } } }`;
+  const first = await paged.query({ query: FORWARD });
+  const second = await paged.query({
+    query: FORWARD,
+    variables: { after: first.data.releases.pageInfo.endCursor },
+    fetchPolicy: "network-only",
+  });
+  // relayStylePagination answers the pages merged into one list
+  const merged = second.data.releases.edges;
+  const forwardIds = merged.map((e) => e.node.id);
+  assert.equal(first.data.releases.edges.length, 2, `${name}: a first page`);
+  assert.deepEqual(forwardIds.slice(0, 2), first.data.releases.edges.map((e) => e.node.id));
+  assert.equal(new Set(forwardIds).size, 4, `${name}: two pages forward, merged, no overlap`);
+  const BACKWARD = gql`query Backward($before: String) { releases(last: 2, before: $before, orderBy: { field: ID, direction: ASC }) {
+    edges { cursor node { id } } pageInfo { hasPreviousPage startCursor } } }`;
+  const back = await client.query({
+    query: BACKWARD,
+    variables: { before: merged[3].cursor },
+    fetchPolicy: "network-only",
+  });
+  assert.deepEqual(
+    back.data.releases.edges.map((e) => e.node.id),
+    forwardIds.slice(1, 3),
+    `${name}: a page backward`,
+  );
+
+  // a non-null field that fails nulls its nearest nullable parent: here, data
+  const person = await client.mutate({
+    mutation: gql`mutation Reader($input: CreatePersonInput!) { createPerson(input: $input) { id } }`,
+    variables: { input: { name: `${name} Manager`, email: `${name}.manager.${Date.now()}@example.com` } },
+  });
+  const personId = person.data.createPerson.id;
+  await client.mutate({
+    mutation: gql`mutation Roles($id: ID!) { setPersonRoles(personId: $id, roles: [RELEASE_MANAGER]) }`,
+    variables: { id: personId },
+  });
+  const issued = await client.mutate({
+    mutation: gql`mutation Token($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }`,
+    variables: { input: { personId, name: "apollo" } },
+  });
+  const manager = new ApolloClient({
+    link: new HttpLink({ uri, headers: { authorization: `Bearer ${issued.data.createApiToken.secret}` } }),
+    cache: new InMemoryCache(),
+  });
+  const propagated = await manager.query({
+    query: gql`query Tokens { me { id } apiTokens { id } }`,
+    errorPolicy: "all",
+    fetchPolicy: "network-only",
+  });
+  assert.equal(errorsOf(propagated)[0]?.extensions?.code, "FORBIDDEN", `${name}: FORBIDDEN read`);
+  assert.ok(!propagated.data || propagated.data === null || propagated.data.me === undefined,
+    `${name}: data nulled by the non-null apiTokens: ${JSON.stringify(propagated.data)}`);
+
+  // errors before execution carry no data, and Apollo reads them as errors
+  const invalid = await client
+    .query({ query: gql`query Invalid { noSuchField }`, errorPolicy: "all", fetchPolicy: "network-only" })
+    .catch((error) => ({ error }));
+  const invalidErrors = errorsOf(invalid);
+  assert.ok(invalidErrors.length > 0 || invalid.error, `${name}: validation error surfaces`);
+
   // automatic persisted queries: the link falls back to sending the query
   const viaApq = await apq.query({ query: gql`query Apq { me { id } }` });
   assert.equal(viaApq.data.me.id, partial.data.me.id, `${name}: APQ falls back`);

@@ -79,6 +79,12 @@ async fn graphiql_runs_a_query_in_headless_chromium() {
         eprintln!("SKIPPED graphiql_runs_a_query_in_headless_chromium: no Chromium at {chromium} (apt-get install chromium)");
         return;
     }
+    // kept as a test artefact: what the developer saw
+    let artefacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-artifacts");
+    std::fs::create_dir_all(&artefacts).unwrap();
+    let screenshot = artefacts.join("graphiql.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let shot = screenshot.display().to_string();
     releasedesk_tests::run_on(releasedesk_tests::Backend::Sqlite, move |app| {
         Box::pin(async move {
             node(
@@ -87,10 +93,16 @@ async fn graphiql_runs_a_query_in_headless_chromium() {
                     app.base_url.clone(),
                     app.admin_token.clone(),
                     chromium.clone(),
+                    shot.clone(),
                 ],
             )
             .await;
         })
     })
     .await;
+    assert!(
+        screenshot.exists(),
+        "a screenshot at {}",
+        screenshot.display()
+    );
 }
