@@ -65,6 +65,15 @@ pub fn required_text(field: &str, value: &str, max: usize) -> DomainResult<Strin
     optional_text(field, trimmed, max)
 }
 
+/// An optional free text (a reason, a comment): trimmed, at most
+/// [`MAX_TEXT`] characters; blank counts as absent.
+pub fn optional_note(field: &str, value: Option<String>) -> DomainResult<Option<String>> {
+    match value {
+        Some(text) => Ok(Some(optional_text(field, &text, MAX_TEXT)?).filter(|t| !t.is_empty())),
+        None => Ok(None),
+    }
+}
+
 /// A trimmed text of at most `max` characters, possibly empty.
 pub fn optional_text(field: &str, value: &str, max: usize) -> DomainResult<String> {
     plain(field, value)?;

@@ -17,19 +17,33 @@ use sea_orm::EntityTrait;
 /// Longest comment accepted from the form (the domain checks it again).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// What a link stands for, while its vote can still be cast.
+struct OpenLink {
+    claim: LinkClaim,
+    vote: approval_vote::Model,
+    request: approval_request::Model,
+}
+
+/// The link's vote and request, or the page saying why it records nothing.
+async fn open_link(context: &AppContext, token: &str) -> Result<OpenLink, Box<Response>> {
+    let claim = verify(context, token)?;
+    let (vote, request) = load(context, &claim).await?;
+    match no_longer_open(&vote, &request) {
+        Some(page) => Err(Box::new(page)),
+        None => Ok(OpenLink {
+            claim,
+            vote,
+            request,
+        }),
+    }
+}
+
 /// `GET /approvals/vote/:token`: the confirmation page.
 pub async fn confirm_page(context: &AppContext, token: &str) -> Response {
-    let claim = match verify(context, token) {
-        Ok(claim) => claim,
+    let OpenLink { claim, request, .. } = match open_link(context, token).await {
+        Ok(link) => link,
         Err(page) => return *page,
     };
-    let (vote, request) = match load(context, &claim).await {
-        Ok(found) => found,
-        Err(page) => return *page,
-    };
-    if let Some(page) = no_longer_open(&vote, &request) {
-        return page;
-    }
     let summary = match summary(context, &request).await {
         Ok(summary) => summary,
         Err(page) => return *page,
@@ -52,17 +66,14 @@ pub async fn confirm_page(context: &AppContext, token: &str) -> Response {
 
 /// `POST /approvals/vote/:token`: records the vote the link stands for.
 pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -> Response {
-    let claim = match verify(context, token) {
-        Ok(claim) => claim,
+    let OpenLink {
+        claim,
+        vote,
+        request,
+    } = match open_link(context, token).await {
+        Ok(link) => link,
         Err(page) => return *page,
     };
-    let (vote, request) = match load(context, &claim).await {
-        Ok(found) => found,
-        Err(page) => return *page,
-    };
-    if let Some(page) = no_longer_open(&vote, &request) {
-        return page;
-    }
     let comment = match req.take_body().into_bytes_limit(MAX_FORM_BYTES).await {
         Ok(bytes) => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()

@@ -259,15 +259,7 @@ pub async fn cast_vote_for(
 
 async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_request::Model> {
     let actor = tx.stamp().actor.clone();
-    let comment = match input.comment {
-        Some(text) => Some(validate::optional_text(
-            "comment",
-            &text,
-            validate::MAX_TEXT,
-        )?)
-        .filter(|c| !c.is_empty()),
-        None => None,
-    };
+    let comment = validate::optional_note("comment", input.comment)?;
     let request = approval_request::Entity::find_by_id(input.request_id)
         .one(tx.db())
         .await?

@@ -65,15 +65,7 @@ pub async fn delegate(
             format!("a delegation lasts at most {MAX_DELEGATION_DAYS} days"),
         ));
     }
-    let reason = match input.reason {
-        Some(text) => Some(validate::optional_text(
-            "reason",
-            &text,
-            validate::MAX_TEXT,
-        )?)
-        .filter(|r| !r.is_empty()),
-        None => None,
-    };
+    let reason = validate::optional_note("reason", input.reason)?;
     for (field, id) in [
         ("delegatorId", delegator_id),
         ("delegateId", input.delegate_id),

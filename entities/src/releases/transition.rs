@@ -11,15 +11,7 @@ use sea_orm::{prelude::*, ActiveValue::Set};
 
 /// Checks a user-given reason: required to reject or cancel, trimmed, bounded.
 pub fn reason_for(action: ReleaseAction, reason: Option<String>) -> DomainResult<Option<String>> {
-    let reason = match reason {
-        Some(text) => Some(validate::optional_text(
-            "reason",
-            &text,
-            validate::MAX_TEXT,
-        )?)
-        .filter(|r| !r.is_empty()),
-        None => None,
-    };
+    let reason = validate::optional_note("reason", reason)?;
     if matches!(action, ReleaseAction::Reject | ReleaseAction::Cancel) && reason.is_none() {
         return Err(DomainError::validation(
             "reason",
