@@ -9,14 +9,12 @@ use crate::{Counts, Job, JobContext, MailContext};
 use chrono::{DateTime, Utc};
 use entities::approvals::{self, links};
 use entities::entity::{
-    approval_request, approval_vote, change_request, milestone, person, release, ApprovalStatus,
-    VoteDecision,
+    approval_request, approval_vote, change_request, milestone, person, release, VoteDecision,
 };
 use entities::lifecycle::{milestone as milestone_lifecycle, release as release_lifecycle};
 use entities::outbox::{self, Mail};
 use entities::{mail, people, DomainResult, Stamp, Tx};
 use futures::future::BoxFuture;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{prelude::*, QueryOrder};
 use std::collections::HashMap;
 
@@ -45,27 +43,8 @@ impl Job for ApprovalRequests {
 
 async fn queue(tx: &mut Tx, mail: &MailContext) -> DomainResult<Counts> {
     let timed_out = approvals::time_out_due(tx).await?;
-    let open = approval_request::Entity::find()
-        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
-        .order_by_asc(approval_request::Column::Id)
-        .all(tx.db())
-        .await?;
     let now = tx.now();
-    let votes =
-        approvals::votes_for(tx.db(), &open.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let mut due: Vec<(&approval_request::Model, approval_vote::Model)> = Vec::new();
-    for request in &open {
-        let interval = chrono::Duration::hours(i64::from(Ord::max(request.reminder_hours, 1)));
-        for vote in votes.get(&request.id).into_iter().flatten() {
-            let wants_mail = vote.decision == VoteDecision::Pending
-                && vote
-                    .last_emailed_at
-                    .is_none_or(|last| last + interval <= now);
-            if wants_mail {
-                due.push((request, vote.clone()));
-            }
-        }
-    }
+    let (open, due) = approvals::votes_due_for_mail(tx.db(), now).await?;
     let mut release_ids: Vec<i32> = due.iter().map(|(r, _)| r.release_id).collect();
     release_ids.extend(timed_out.iter().map(|r| r.release_id));
     release_ids.sort_unstable();
@@ -100,19 +79,10 @@ async fn queue(tx: &mut Tx, mail: &MailContext) -> DomainResult<Counts> {
         ));
     }
     let queued = outbox::enqueue(tx, mails).await?;
-    if !due.is_empty() {
-        approval_vote::Entity::update_many()
-            .col_expr(
-                approval_vote::Column::EmailsSent,
-                Expr::col(approval_vote::Column::EmailsSent).add(1),
-            )
-            .col_expr(approval_vote::Column::LastEmailedAt, Expr::value(Some(now)))
-            .filter(approval_vote::Column::Id.is_in(due.iter().map(|(_, v)| v.id)))
-            .exec(tx.db())
-            .await?;
-    }
+    let emailed: Vec<i32> = due.iter().map(|(_, v)| v.id).collect();
+    approvals::mark_emailed(tx, &emailed).await?;
     Ok(Counts {
-        examined: (open.len() + timed_out.len()) as u64,
+        examined: (open + timed_out.len()) as u64,
         changed: queued,
     })
 }

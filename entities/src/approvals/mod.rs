@@ -192,6 +192,58 @@ pub async fn latest_for_milestones<C: ConnectionTrait>(
         .collect())
 }
 
+/// The pending votes of open requests that are owed an e-mail at `now`: never
+/// e-mailed, or last e-mailed a reminder interval ago. Also answers how many
+/// requests are open.
+pub async fn votes_due_for_mail<C: ConnectionTrait>(
+    db: &C,
+    now: DateTimeUtc,
+) -> DomainResult<(usize, Vec<(approval_request::Model, approval_vote::Model)>)> {
+    let open = approval_request::Entity::find()
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+        .order_by_asc(approval_request::Column::Id)
+        .all(db)
+        .await?;
+    let mut votes = votes_for(db, &open.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let mut due = Vec::new();
+    for request in &open {
+        let interval = chrono::Duration::hours(i64::from(Ord::max(request.reminder_hours, 1)));
+        for vote in votes.remove(&request.id).unwrap_or_default() {
+            let owed = vote.decision == crate::entity::VoteDecision::Pending
+                && vote
+                    .last_emailed_at
+                    .is_none_or(|last| last + interval <= now);
+            if owed {
+                due.push((request.clone(), vote));
+            }
+        }
+    }
+    Ok((open.len(), due))
+}
+
+/// Counts an e-mail for each vote in `vote_ids`, now.
+pub async fn mark_emailed(tx: &mut crate::Tx, vote_ids: &[i32]) -> DomainResult<()> {
+    if vote_ids.is_empty() {
+        return Ok(());
+    }
+    approval_vote::Entity::update_many()
+        .col_expr(
+            approval_vote::Column::EmailsSent,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(approval_vote::Column::EmailsSent),
+                1,
+            ),
+        )
+        .col_expr(
+            approval_vote::Column::LastEmailedAt,
+            sea_orm::sea_query::Expr::value(Some(tx.now())),
+        )
+        .filter(approval_vote::Column::Id.is_in(vote_ids.iter().copied()))
+        .exec(tx.db())
+        .await?;
+    Ok(())
+}
+
 /// The votes of each request in `request_ids`, in the order they were added.
 pub async fn votes_for<C: ConnectionTrait>(
     db: &C,

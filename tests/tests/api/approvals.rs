@@ -442,6 +442,15 @@ async fn a_member_on_holiday_is_covered_by_a_delegate(app: &TestApp) {
         .expect("Ann's vote")
         .clone();
     assert_eq!(ann_vote["decidedBy"]["id"], ben.to_string());
+    // a revoked delegation covers nothing more
+    let revoked = app
+        .as_bearer(Some(ann_token))
+        .ok(
+            "mutation($id: ID!) { revokeDelegation(id: $id) { revokedAt } }",
+            json!({ "id": delegation["delegateApprovals"]["id"] }),
+        )
+        .await;
+    assert!(revoked["revokeDelegation"]["revokedAt"].is_string());
     // covering is only for whom a delegation names
     let id = submitted(app, "Not covered", "MAJOR").await;
     let approval = approvals_of(app, &id).await[0]["id"]
@@ -583,6 +592,31 @@ async fn policy_and_votes_refuse_bad_input_clearly(app: &TestApp) {
             "{refused}"
         );
     }
+}
+
+async fn without_smtp_mail_is_written_as_eml_files(app: &TestApp) {
+    board(app, &["Ann Board"]).await;
+    submitted(app, "Offline", "MAJOR").await;
+    assert_eq!(queue_approval_mail(app).await, 1);
+    // the request and the owner's status notice
+    assert_eq!(dispatch(app, "d1").await, 2);
+    let folder = app.context().settings.mail.folder.clone();
+    let files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("the mail folder")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let texts: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("To: ann.board@example.com") && t.contains("Offline")),
+        "{texts:?}"
+    );
 }
 
 /// Statements for `approvals(first: n)` with every nested field, authentication left out.
@@ -1052,6 +1086,32 @@ on_both_databases!(
     policy_and_votes_refuse_bad_input_clearly,
     listing_approvals_costs_a_fixed_number_of_queries,
 );
+
+/// The `.eml` fallback, in a folder of its own.
+mod eml {
+    use releasedesk_tests::{run_on_with, test_settings, Backend};
+
+    async fn in_own_folder(backend: Backend) {
+        let mut settings = test_settings();
+        let folder = std::env::temp_dir().join(format!("releasedesk-eml-{}", uuid::Uuid::new_v4()));
+        settings.mail.folder = folder.clone();
+        run_on_with(backend, settings, |app| {
+            Box::pin(super::without_smtp_mail_is_written_as_eml_files(app))
+        })
+        .await;
+        let _ = std::fs::remove_dir_all(folder);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_smtp_mail_is_written_as_eml_files_sqlite() {
+        in_own_folder(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_smtp_mail_is_written_as_eml_files_postgres() {
+        in_own_folder(Backend::Postgres).await;
+    }
+}
 
 /// E-mail tests: each starts an SMTP server, then the service sending to it.
 mod smtp {
