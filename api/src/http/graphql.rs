@@ -133,9 +133,25 @@ pub async fn endpoint(state: &HttpState, req: Request) -> Response {
             .into_response()
         };
     }
-    execute(state, req)
-        .await
-        .unwrap_or_else(EarlyAnswer::into_response)
+    let graphql_response = wants_graphql_response(&req);
+    execute(state, req).await.unwrap_or_else(|early| {
+        let mut response = early.into_response();
+        if graphql_response {
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(GRAPHQL_RESPONSE_UTF8),
+            );
+        }
+        response
+    })
+}
+
+/// True when the client asks for the GraphQL-over-HTTP media type (with its status codes).
+fn wants_graphql_response(req: &Request) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
 async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswer> {
@@ -149,12 +165,7 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    // the GraphQL-over-HTTP media type, with its status codes, when asked for
-    let graphql_response = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
+    let graphql_response = wants_graphql_response(&req);
     let transport = if req.method() == Method::GET {
         Transport::HttpGet
     } else {

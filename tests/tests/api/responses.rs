@@ -169,6 +169,19 @@ async fn the_graphql_response_media_type_is_served_with_its_status_codes(app: &T
     assert!(content_type(&executed).starts_with(media));
     let body: Value = executed.json().await.unwrap();
     assert_eq!(body["data"], json!({ "release": null }));
+    // a body that is not JSON is refused before GraphQL, in the same media type
+    let malformed = app
+        .http()
+        .post(format!("{}/graphql", app.base_url))
+        .header("accept", media)
+        .header("content-type", "application/json")
+        .bearer_auth(&app.admin_token)
+        .body("{ not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+    assert!(content_type(&malformed).starts_with(media));
 }
 
 async fn persisted_queries_are_declined_as_apollo_expects(app: &TestApp) {
