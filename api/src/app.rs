@@ -122,6 +122,7 @@ pub async fn job_runner(
         mail: Arc::new(mail_context(settings, db, clock).await?),
         currency: settings.costs.currency.clone(),
         report_period_days: settings.reports.period_days,
+        keep_days: settings.jobs.keep_days,
     };
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),

@@ -244,6 +244,9 @@ pub struct JobsSettings {
     pub lease_seconds: u64,
     /// On SIGTERM, how long running jobs may take to finish before they are stopped.
     pub shutdown_grace_seconds: u64,
+    /// Days the `housekeeping` job keeps runs that succeeded without changing
+    /// anything, and e-mails that were sent (1 to 3650).
+    pub keep_days: u32,
 }
 
 impl Default for JobsSettings {
@@ -253,6 +256,7 @@ impl Default for JobsSettings {
             schedules: BTreeMap::new(),
             lease_seconds: 60,
             shutdown_grace_seconds: 30,
+            keep_days: 30,
         }
     }
 }
@@ -493,6 +497,9 @@ impl Settings {
         }
         if !(1..=366).contains(&self.reports.period_days) {
             return Err("reports.period_days must be between 1 and 366".into());
+        }
+        if !(1..=3650).contains(&self.jobs.keep_days) {
+            return Err("jobs.keep_days must be between 1 and 3650".into());
         }
         if !(1..=100).contains(&self.mail.max_attempts) {
             return Err("mail.max_attempts must be between 1 and 100".into());

@@ -9,6 +9,7 @@ pub mod approval_requests;
 pub mod change_schedule_sync;
 pub mod chart;
 pub mod cost_rollup;
+pub mod housekeeping;
 pub mod ledger;
 pub mod mailer;
 pub mod outbox_dispatch;
@@ -37,6 +38,8 @@ pub struct JobContext {
     pub currency: String,
     /// Days each stored release report covers.
     pub report_period_days: u32,
+    /// Days `housekeeping` keeps quiet job runs and sent e-mails.
+    pub keep_days: u32,
 }
 
 /// What the e-mail jobs need besides the database.
@@ -72,5 +75,6 @@ pub fn catalog() -> Vec<Arc<dyn Job>> {
         Arc::new(outbox_dispatch::OutboxDispatch),
         Arc::new(cost_rollup::CostRollup),
         Arc::new(release_report::ReleaseReportJob),
+        Arc::new(housekeeping::Housekeeping),
     ]
 }

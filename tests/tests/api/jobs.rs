@@ -10,7 +10,7 @@ use entities::entity::{change_request, Role};
 use entities::Clock;
 use futures::future::BoxFuture;
 use releasedesk_tests::{on_both_databases, TestApp};
-use sea_orm::{prelude::*, sea_query::Expr, ActiveValue::Set};
+use sea_orm::{prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -433,7 +433,99 @@ async fn only_administrators_see_and_run_jobs_and_bad_arguments_are_refused(app:
     assert_eq!(runs["jobRuns"]["nodes"], json!([]));
 }
 
+async fn housekeeping_prunes_quiet_runs_and_sent_mail_past_the_retention(app: &TestApp) {
+    use entities::entity::{outbox_message, OutboxStatus};
+    let now = app.clock.now();
+    let run = |ended: chrono::DateTime<Utc>, outcome: JobOutcome, changed: i64, slot: i64| {
+        job_run::ActiveModel {
+            job: Set(SYNC.into()),
+            slot: Set(Some(now - Duration::days(400) + Duration::minutes(slot))),
+            covers_from: Set(None),
+            trigger: Set(JobTrigger::Schedule),
+            runner: Set("old-host:1:abcdef".into()),
+            requested_by: Set(None),
+            outcome: Set(outcome),
+            started_at: Set(ended),
+            heartbeat_at: Set(ended),
+            ended_at: Set(Some(ended)),
+            examined: Set(changed),
+            changed: Set(changed),
+            error: Set(None),
+            ..Default::default()
+        }
+    };
+    let old = now - Duration::days(31);
+    let recent = now - Duration::days(29);
+    for (n, (ended, outcome, changed)) in [
+        (old, JobOutcome::Succeeded, 0),    // pruned
+        (old, JobOutcome::Succeeded, 3),    // kept: it changed rows
+        (old, JobOutcome::Failed, 0),       // kept: it failed
+        (recent, JobOutcome::Succeeded, 0), // kept: too recent
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        run(ended, outcome, changed, n as i64)
+            .insert(app.database())
+            .await
+            .unwrap();
+    }
+    let mail = |key: &str, status: OutboxStatus, sent: Option<chrono::DateTime<Utc>>| {
+        outbox_message::ActiveModel {
+            idempotency_key: Set(key.into()),
+            kind: Set("TEST".into()),
+            release_id: Set(None),
+            recipient_id: Set(None),
+            recipient: Set("someone@example.com".into()),
+            subject: Set("s".into()),
+            text_body: Set("t".into()),
+            html_body: Set("h".into()),
+            attachments: Set(None),
+            status: Set(status),
+            attempts: Set(1),
+            next_attempt_at: Set(old),
+            claimed_by: Set(None),
+            claimed_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(old),
+            sent_at: Set(sent),
+            ..Default::default()
+        }
+    };
+    mail("old-sent", OutboxStatus::Sent, Some(old))
+        .insert(app.database())
+        .await
+        .unwrap();
+    mail("recent-sent", OutboxStatus::Sent, Some(recent))
+        .insert(app.database())
+        .await
+        .unwrap();
+    mail("old-failed", OutboxStatus::Failed, None)
+        .insert(app.database())
+        .await
+        .unwrap();
+    let done = app.ok(RUN_JOB, json!({ "name": "housekeeping" })).await["runJob"].clone();
+    assert_eq!(done["outcome"], "SUCCEEDED", "{done}");
+    assert_eq!(done["changed"], 2.0, "one quiet run and one sent e-mail");
+    let runs = job_run::Entity::find()
+        .filter(job_run::Column::Runner.eq("old-host:1:abcdef"))
+        .count(app.database())
+        .await
+        .unwrap();
+    assert_eq!(runs, 3);
+    let keys: Vec<String> = outbox_message::Entity::find()
+        .order_by_asc(outbox_message::Column::Id)
+        .all(app.database())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.idempotency_key)
+        .collect();
+    assert_eq!(keys, ["recent-sent", "old-failed"]);
+}
+
 on_both_databases!(
+    housekeeping_prunes_quiet_runs_and_sent_mail_past_the_retention,
     change_schedule_sync_realigns_drifted_changes_with_history,
     each_slot_is_claimed_once_and_missed_slots_are_caught_up_once,
     a_run_whose_runner_died_is_abandoned_and_the_next_slot_runs,
