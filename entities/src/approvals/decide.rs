@@ -31,7 +31,8 @@ pub struct VoteInput {
 }
 
 /// Opens a request for `release` (or its `milestone`) when the board governs
-/// it: a MAJOR or EMERGENCY release with at least one approver. Returns `None`,
+/// it: a MAJOR or EMERGENCY release with at least one approver besides its
+/// owner, who never approves their own release. Returns `None`,
 /// with a history note, when the decision stays with release managers.
 pub(crate) async fn open_for(
     tx: &mut Tx,
@@ -52,6 +53,8 @@ pub(crate) async fn open_for(
             .all(tx.db())
             .await?,
     );
+    // four eyes: the release's owner does not approve their own release
+    let owner_excluded = approvers.remove(&release.owner_id);
     let history_event = |kind, note: String| {
         let event = Event::new(kind).with_note(Some(note));
         match milestone {
@@ -60,12 +63,14 @@ pub(crate) async fn open_for(
         }
     };
     if approvers.is_empty() {
+        let why = if owner_excluded {
+            "the Release Review Board has no members besides the release's owner: release managers decide directly"
+        } else {
+            "the Release Review Board has no members: release managers decide directly"
+        };
         tx.record(
             Subject::Release(release.id),
-            [history_event(
-                EventKind::ApprovalRequested,
-                "the Release Review Board has no members: release managers decide directly".into(),
-            )],
+            [history_event(EventKind::ApprovalRequested, why.into())],
         );
         return Ok(None);
     }

@@ -238,6 +238,27 @@ async fn a_major_release_is_decided_by_a_three_member_board_under_each_rule(app:
     );
 }
 
+async fn the_owner_does_not_approve_their_own_release(app: &TestApp) {
+    let members = board(app, &["Ann Board", "Ben Board"]).await;
+    let (start, end) = window(10, 20);
+    let own = fixtures::release(
+        app,
+        &members[0].0.to_string(),
+        json!({ "title": "Ann's own", "type": "MAJOR", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let id = own["id"].as_str().unwrap();
+    fixtures::transition(app, id, "SUBMIT").await;
+    let approval = &approvals_of(app, id).await[0];
+    let voters: Vec<&Value> = approval["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["approver"]["id"])
+        .collect();
+    assert_eq!(voters, [&json!(members[1].0.to_string())], "{approval}");
+}
+
 async fn an_emergency_is_decided_by_any_one_member_and_recorded_as_such(app: &TestApp) {
     let members = board(app, &["Ann Board", "Ben Board", "Cy Board"]).await;
     let id = submitted(app, "VPN hotfix", "EMERGENCY").await;
@@ -1079,6 +1100,7 @@ async fn header_injection_through_a_title_or_name_is_harmless(app: &TestApp, sin
 on_both_databases!(
     a_major_release_is_decided_by_a_three_member_board_under_each_rule,
     an_emergency_is_decided_by_any_one_member_and_recorded_as_such,
+    the_owner_does_not_approve_their_own_release,
     without_board_members_release_managers_decide_directly,
     a_milestone_approval_is_voted_reworked_and_completed,
     cancelling_a_release_cancels_its_open_requests_with_it,
