@@ -15,6 +15,26 @@ pub async fn roles_of<C: ConnectionTrait>(db: &C, person_id: i32) -> DomainResul
         .unwrap_or_else(|| vec![Role::Stakeholder]))
 }
 
+/// Everyone holding `role` (administrators only when `role` is ADMINISTRATOR), by id.
+pub async fn people_with_role<C: ConnectionTrait>(
+    db: &C,
+    role: Role,
+) -> DomainResult<Vec<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(
+            person::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(person_role::Column::PersonId)
+                    .from(person_role::Entity)
+                    .and_where(person_role::Column::Role.eq(role))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(person::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// The stored roles of each person in `person_ids`, in one query.
 pub async fn roles_for<C: ConnectionTrait>(
     db: &C,

@@ -8,12 +8,12 @@
 use crate::chart::{major_units, report_chart};
 use crate::{Counts, Job, JobContext};
 use chrono::{DateTime, Duration, Utc};
-use entities::entity::{person, person_role, report_snapshot, Role};
+use entities::entity::{person, report_snapshot, Role};
 use entities::outbox::{self, Attachment, Mail};
 use entities::reports::{self, ReleaseReport, ReportFilter};
-use entities::{mail, Actor, DomainError, DomainResult, Stamp, Tx};
+use entities::{access, mail, Actor, DomainError, DomainResult, Stamp, Tx};
 use futures::future::BoxFuture;
-use sea_orm::{prelude::*, sea_query::OnConflict, ActiveValue::Set, QueryOrder};
+use sea_orm::{prelude::*, sea_query::OnConflict, ActiveValue::Set};
 
 /// The job; see the module documentation.
 pub struct ReleaseReportJob;
@@ -88,19 +88,8 @@ pub async fn store_and_send(
             changed: 0,
         });
     }
-    let managers = person::Entity::find()
-        .filter(
-            person::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(person_role::Column::PersonId)
-                    .from(person_role::Entity)
-                    .and_where(person_role::Column::Role.eq(Role::ReleaseManager))
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(person::Column::Id)
-        .all(tx.db())
-        .await?;
+    // the report goes to every release manager
+    let managers = access::people_with_role(tx.db(), Role::ReleaseManager).await?;
     let chart = match report_chart(&report, &ctx.currency) {
         Ok(png) => Some(png),
         Err(err) => {
