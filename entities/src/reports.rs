@@ -11,7 +11,7 @@ use crate::lifecycle::release::status_name;
 use crate::policy::Capability;
 use crate::{DomainError, DomainResult};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{prelude::*, sea_query::ExprTrait, Condition, QueryOrder, QuerySelect};
+use sea_orm::{prelude::*, sea_query::ExprTrait, ActiveEnum, Condition, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -132,26 +132,13 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-fn name<T: std::fmt::Debug>(value: T) -> String {
-    // the enums' API names are their variant names in SCREAMING_SNAKE_CASE
-    let debug = format!("{value:?}");
-    let mut out = String::new();
-    for (i, c) in debug.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
-
 fn row(r: &release::Model) -> ReportRelease {
     let cost = r.cost_final.unwrap_or(r.cost_running);
     ReportRelease {
         id: r.id,
         title: r.title.clone(),
-        release_type: name(r.release_type),
-        scope: name(r.scope),
+        release_type: r.release_type.to_value(),
+        scope: r.scope.to_value(),
         status: status_name(r.status).to_owned(),
         planned_start: r.planned_start,
         planned_end: r.planned_end,
@@ -226,8 +213,8 @@ pub async fn release_report<C: ConnectionTrait>(
         *by_status
             .entry(status_name(r.status).to_owned())
             .or_default() += 1;
-        *by_type.entry(name(r.release_type)).or_default() += 1;
-        *by_scope.entry(name(r.scope)).or_default() += 1;
+        *by_type.entry(r.release_type.to_value()).or_default() += 1;
+        *by_scope.entry(r.scope.to_value()).or_default() += 1;
     }
     let counts = |map: BTreeMap<String, i64>| {
         map.into_iter()
@@ -436,9 +423,11 @@ mod tests {
 
     #[test]
     fn enum_names_are_the_api_names() {
-        assert_eq!(name(ReleaseScope::Standalone), "STANDALONE");
+        // the report names types and scopes by their stored values
+        assert_eq!(ReleaseScope::Standalone.to_value(), "STANDALONE");
+        assert_eq!(ReleaseType::Emergency.to_value(), "EMERGENCY");
         assert_eq!(
-            name(ReviewOutcome::PartiallySuccessful),
+            ReviewOutcome::PartiallySuccessful.to_value(),
             "PARTIALLY_SUCCESSFUL"
         );
     }

@@ -15,7 +15,7 @@ use entities::lifecycle::{milestone as milestone_lifecycle, release as release_l
 use entities::outbox::{self, Mail};
 use entities::{mail, people, DomainResult, Stamp, Tx};
 use futures::future::BoxFuture;
-use sea_orm::{prelude::*, QueryOrder};
+use sea_orm::{prelude::*, ActiveEnum, QueryOrder};
 use std::collections::HashMap;
 
 /// The job; see the module documentation.
@@ -133,14 +133,6 @@ fn when(at: Option<DateTime<Utc>>) -> String {
     })
 }
 
-fn type_name(release: &release::Model) -> String {
-    format!("{:?}", release.release_type).to_uppercase()
-}
-
-fn scope_name(release: &release::Model) -> String {
-    format!("{:?}", release.scope).to_uppercase()
-}
-
 /// What is asked: the release itself, or one of its milestones.
 fn subject(request: &approval_request::Model, context: &Context) -> String {
     let milestone = request.milestone_id.and_then(|id| {
@@ -201,7 +193,11 @@ fn request_mail(
         ("Asked to decide", what.clone()),
         (
             "Type / scope",
-            format!("{} / {}", type_name(release), scope_name(release)),
+            format!(
+                "{} / {}",
+                release.release_type.to_value(),
+                release.scope.to_value()
+            ),
         ),
         (
             "Status",
