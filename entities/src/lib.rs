@@ -23,6 +23,7 @@ pub mod people;
 pub mod policy;
 pub mod releases;
 pub mod reports;
+pub mod rows;
 pub mod service_keys;
 pub mod stakeholders;
 pub mod templates;

@@ -2,6 +2,7 @@
 
 use crate::entity::person;
 use crate::policy::Capability;
+use crate::rows::Positional;
 use crate::{validate, DomainError, DomainResult, Tx};
 use sea_orm::{
     prelude::*,
@@ -71,9 +72,10 @@ pub async fn by_ids<C: ConnectionTrait>(
 ) -> DomainResult<HashMap<i32, person::Model>> {
     Ok(person::Entity::find()
         .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<Positional<person::Model>>()
         .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
+        .map(|p| (p.0.id, p.0))
         .collect())
 }

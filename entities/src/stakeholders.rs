@@ -3,6 +3,7 @@
 use crate::entity::{person, stakeholder, EventKind, StakeholderRole};
 use crate::kit::group_by;
 use crate::policy::Capability;
+use crate::rows::Positional;
 use crate::{releases, DomainError, DomainResult, Event, Subject, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
@@ -107,7 +108,10 @@ pub async fn for_releases<C: ConnectionTrait>(
     let rows = stakeholder::Entity::find()
         .filter(stakeholder::Column::ReleaseId.is_in(release_ids.iter().copied()))
         .order_by_asc(stakeholder::Column::Id)
+        .into_model::<Positional<stakeholder::Model>>()
         .all(db)
         .await?;
-    Ok(group_by(rows, |row| row.release_id))
+    Ok(group_by(rows.into_iter().map(|r| r.0), |row| {
+        row.release_id
+    }))
 }

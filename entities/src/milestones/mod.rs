@@ -13,6 +13,7 @@ pub(crate) use transition::{activate_next, apply, cancel_open};
 
 use crate::entity::{milestone, MilestoneStatus};
 use crate::kit::group_by;
+use crate::rows::Positional;
 use crate::{releases, DomainError, DomainResult, Tx};
 use sea_orm::{prelude::*, QueryOrder};
 use std::collections::HashMap;
@@ -34,9 +35,12 @@ pub async fn for_releases<C: ConnectionTrait>(
         .filter(milestone::Column::ReleaseId.is_in(release_ids.iter().copied()))
         .order_by_asc(milestone::Column::ReleaseId)
         .order_by_asc(milestone::Column::Sequence)
+        .into_model::<Positional<milestone::Model>>()
         .all(db)
         .await?;
-    Ok(group_by(rows, |row| row.release_id))
+    Ok(group_by(rows.into_iter().map(|r| r.0), |row| {
+        row.release_id
+    }))
 }
 
 /// Loads a milestone of a release the actor of `tx` may see, or answers `NotFound`.

@@ -5,13 +5,16 @@ use crate::entity::{
     approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus,
     ReleaseScope, ReleaseStatus, ReleaseType,
 };
+use crate::rows::{Cursor, Positional, ReadRow};
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
     sea_query::Query,
-    sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
-    Condition, Order, QueryOrder, QuerySelect, Select,
+    sea_query::{
+        Alias, ExprTrait, Func, IntoIden, JoinType, LikeExpr, NullOrdering, SelectStatement,
+    },
+    Condition, FromQueryResult, Iterable, Order, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use std::collections::HashMap;
 
@@ -102,7 +105,11 @@ pub async fn find_visible_by_id<C: ConnectionTrait>(
     if let Some(visibility) = visibility {
         query = query.filter(visibility.condition());
     }
-    Ok(query.one(db).await?)
+    Ok(query
+        .into_model::<Positional<release::Model>>()
+        .one(db)
+        .await?
+        .map(|p| p.0))
 }
 
 /// Like [`find_visible_by_id`], with the release's milestones in sequence, in
@@ -116,13 +123,21 @@ pub async fn find_visible_with_milestones<C: ConnectionTrait>(
     if let Some(visibility) = visibility {
         query = query.filter(visibility.condition());
     }
-    Ok(query
-        .find_with_related(milestone::Entity)
+    let rows = query
+        .find_also_related(milestone::Entity)
         .order_by_asc(milestone::Column::Sequence)
+        .into_model::<Positional<release::Model>, Positional<milestone::Model>>()
         .all(db)
-        .await?
-        .into_iter()
-        .next())
+        .await?;
+    let mut rows = rows.into_iter();
+    Ok(rows.next().map(|(release, first)| {
+        let milestones = first
+            .into_iter()
+            .chain(rows.filter_map(|(_, milestone)| milestone))
+            .map(|m| m.0)
+            .collect();
+        (release.0, milestones)
+    }))
 }
 
 /// The column a list is sorted by; ties are broken by id in the same direction.
@@ -182,6 +197,9 @@ pub struct PageRequest {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub releases: Vec<release::Model>,
+    /// The milestones of each release on the page, in sequence, when the page
+    /// was asked for them.
+    pub milestones: Option<HashMap<i32, Vec<milestone::Model>>>,
     pub has_previous: bool,
     pub has_next: bool,
 }
@@ -277,9 +295,10 @@ pub async fn by_ids<C: ConnectionTrait>(
 ) -> DomainResult<HashMap<i32, release::Model>> {
     let rows = visible(release::Entity::find(), visibility)
         .filter(release::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<Positional<release::Model>>()
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    Ok(rows.into_iter().map(|r| (r.0.id, r.0)).collect())
 }
 
 /// The visible phases of each master in `master_ids`, lowest id first, in one query.
@@ -312,12 +331,15 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &ReleaseFilter) -> Domain
     Ok(filtered(filter).count(db).await?)
 }
 
-/// One page of the releases matching `filter`, in `order`.
+/// One page of the releases matching `filter`, in `order`. With
+/// `with_milestones`, their milestones come in the same statement: the page as
+/// a subquery, joined with its milestones.
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     filter: &ReleaseFilter,
     order: SortOrder,
     request: PageRequest,
+    with_milestones: bool,
 ) -> DomainResult<Page> {
     filter.check()?;
     request.check()?;
@@ -339,40 +361,84 @@ pub async fn page<C: ConnectionTrait>(
     if let Some(key) = away {
         query = query.filter(walk.reversed().after(key));
     }
-    let order_of = |descending: bool| if descending { Order::Desc } else { Order::Asc };
-    if walk.field == SortField::PlannedStart {
-        let nulls = if walk.nulls_last {
-            NullOrdering::Last
-        } else {
-            NullOrdering::First
-        };
-        query = query.order_by_with_nulls(
-            release::Column::PlannedStart,
-            order_of(walk.descending),
-            nulls,
-        );
-    }
-    let mut rows = query
-        .order_by(release::Column::Id, order_of(walk.descending))
-        .limit(request.limit + 1)
+    let mut query = query.limit(request.limit + 1).into_query();
+    walk.order(&mut query, release::Entity);
+    let (mut rows, mut milestones) = if with_milestones {
+        let (rows, milestones) = with_their_milestones(db, query, walk).await?;
+        (rows, Some(milestones))
+    } else {
+        let rows = Positional::<release::Model>::find_by_statement(
+            db.get_database_backend().build(&query),
+        )
         .all(db)
         .await?;
+        (rows.into_iter().map(|r| r.0).collect(), None)
+    };
     let more = rows.len() as u64 > request.limit;
-    rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+    if more {
+        // the look-ahead row only tells that another page exists
+        if let (Some(extra), Some(milestones)) = (rows.pop(), milestones.as_mut()) {
+            milestones.remove(&extra.id);
+        }
+    }
     if request.from_end {
         rows.reverse();
         Ok(Page {
             releases: rows,
+            milestones,
             has_previous: more,
             has_next: request.before.is_some(),
         })
     } else {
         Ok(Page {
             releases: rows,
+            milestones,
             has_previous: request.after.is_some(),
             has_next: more,
         })
     }
+}
+
+/// Runs the sorted `page` joined with the milestones of its releases and
+/// splits the rows: the releases in page order, and the milestones of each.
+async fn with_their_milestones<C: ConnectionTrait>(
+    db: &C,
+    page: SelectStatement,
+    walk: Walk,
+) -> DomainResult<(Vec<release::Model>, HashMap<i32, Vec<milestone::Model>>)> {
+    let page_alias = Alias::new("page");
+    let mut joined = Query::select();
+    for column in release::Column::iter() {
+        joined.column((page_alias.clone(), column));
+    }
+    for column in milestone::Column::iter() {
+        joined.column((milestone::Entity, column));
+    }
+    joined.from_subquery(page, page_alias.clone()).join(
+        JoinType::LeftJoin,
+        milestone::Entity,
+        Expr::col((milestone::Entity, milestone::Column::ReleaseId))
+            .equals((page_alias.clone(), release::Column::Id)),
+    );
+    walk.order(&mut joined, page_alias);
+    joined.order_by((milestone::Entity, milestone::Column::Sequence), Order::Asc);
+    let rows = db.query_all(&joined).await?;
+    let width = release::Column::iter().count();
+    let mut releases: Vec<release::Model> = Vec::new();
+    let mut milestones: HashMap<i32, Vec<milestone::Model>> = HashMap::new();
+    for row in &rows {
+        let id: i32 = Cursor::at(row, 0)?.required(release::Column::Id)?;
+        if releases.last().map(|r| r.id) != Some(id) {
+            releases.push(release::Model::read(&mut Cursor::at(row, 0)?)?);
+            milestones.insert(id, Vec::new());
+        }
+        let mut milestone_columns = Cursor::at(row, width)?;
+        if !milestone_columns.next_is_null()? {
+            let milestone = milestone::Model::read(&mut milestone_columns)?;
+            milestones.entry(id).or_default().push(milestone);
+        }
+    }
+    Ok((releases, milestones))
 }
 
 /// A direction of travel through the sorted list.
@@ -384,6 +450,28 @@ struct Walk {
 }
 
 impl Walk {
+    /// Sorts `query` in this direction on the release columns of `table`.
+    fn order(self, query: &mut SelectStatement, table: impl IntoIden + Clone) {
+        let order = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        if self.field == SortField::PlannedStart {
+            let nulls = if self.nulls_last {
+                NullOrdering::Last
+            } else {
+                NullOrdering::First
+            };
+            query.order_by_with_nulls(
+                (table.clone(), release::Column::PlannedStart),
+                order.clone(),
+                nulls,
+            );
+        }
+        query.order_by((table, release::Column::Id), order);
+    }
+
     fn reversed(self) -> Self {
         Self {
             field: self.field,

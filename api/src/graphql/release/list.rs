@@ -144,15 +144,24 @@ impl ReleaseQuery {
             descending: o.direction == OrderDirection::Desc,
         });
         let request = page_request(first, after.as_deref(), last, before.as_deref())?;
-        let page = list::page(&services.db, &filter, order, request)
+        // a page's releases are selected under `edges { node }`, `nodes`, or both
+        let selections = [
+            ctx.look_ahead().field("edges").field("node"),
+            ctx.look_ahead().field("nodes"),
+        ];
+        // the milestones come in the page's own statement when they are asked for
+        let with_milestones = selections.iter().any(|s| s.field("milestones").exists());
+        let page = list::page(&services.db, &filter, order, request, with_milestones)
             .await
             .gql()?;
-        prefetch::releases(
-            ctx,
-            ctx.look_ahead().field("edges").field("node"),
-            &page.releases,
-        )
-        .await?;
+        if let Some(milestones) = page.milestones {
+            ctx.data::<RequestLoader>()?
+                .feed_many(milestones.into_iter().map(|(id, m)| (MilestonesOf(id), m)))
+                .await;
+        }
+        for selection in selections.into_iter().filter(|s| s.exists()) {
+            prefetch::releases(ctx, selection, &page.releases).await?;
+        }
         let mut connection = Connection::with_additional_fields(
             page.has_previous,
             page.has_next,
