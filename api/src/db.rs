@@ -10,6 +10,10 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request waits for a pooled connection before it is told the
 /// database is unavailable (HTTP 503), instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Rows an SQLite connection's worker thread may hand over before it waits for
+/// the request to take them: enough for a full page with its milestones, so a
+/// page is read without the worker and the request taking turns (sqlx: 50).
+const SQLITE_ROW_BUFFER: usize = 1024;
 
 /// Opens a pool on `url`. SQLite gets WAL, a busy timeout and enforced foreign keys.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
@@ -28,6 +32,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
+                .row_buffer_size(SQLITE_ROW_BUFFER)
         });
     Database::connect(options).await
 }

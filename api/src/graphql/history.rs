@@ -8,7 +8,8 @@ use entities::entity::{history_event, EventKind};
 /// One recorded change to a release or one of its milestones.
 pub struct ReleaseEvent(pub history_event::Model);
 
-#[Object]
+// serial: its fields read the row or the warmed loader (see graphql/mod.rs)
+#[Object(serial)]
 impl ReleaseEvent {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

@@ -18,7 +18,8 @@ use entities::workflow;
 /// A step of a release; milestones run in sequence while the release is ACTIVE.
 pub struct Milestone(pub milestone::Model);
 
-#[Object]
+// serial: its fields read the row or the warmed loader (see graphql/mod.rs)
+#[Object(serial)]
 impl Milestone {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

@@ -20,7 +20,8 @@ const MAX_PEOPLE: i32 = 100;
 /// Someone who owns, works on, approves or follows releases.
 pub struct Person(pub person::Model);
 
-#[Object]
+// serial: its fields read the row or the warmed loader (see graphql/mod.rs)
+#[Object(serial)]
 impl Person {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -63,7 +64,8 @@ pub async fn load_person(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Pe
 /// A person's role on one release.
 pub struct Stakeholder(pub stakeholder::Model);
 
-#[Object]
+// serial: its fields read the row or the warmed loader (see graphql/mod.rs)
+#[Object(serial)]
 impl Stakeholder {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())

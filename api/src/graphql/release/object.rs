@@ -20,7 +20,8 @@ use entities::lifecycle::release::ReleaseAction;
 /// A release: a set of changes rolled out together, alone, as a master, or as a phase.
 pub struct Release(pub release::Model);
 
-#[Object]
+// serial: its fields read the row or the warmed loader (see graphql/mod.rs)
+#[Object(serial)]
 impl Release {
     /// The release number users see.
     async fn id(&self) -> ID {
