@@ -1,5 +1,12 @@
 //! The GraphQL schema: one query root and one mutation root, each merged from
 //! one object per domain. Every resolver checks access through [`guard`].
+//!
+//! The objects a page repeats (releases, milestones, stakeholders, people,
+//! history events) resolve their fields serially (`#[Object(serial)]`): each
+//! field reads the row, or the request's loader that the list resolvers warm
+//! for the whole page before any field runs (see `prefetch`). Concurrent
+//! resolution would only add a task set per object. Items of a list still
+//! resolve together, so a loader that is not warm still batches per page.
 
 mod admin;
 pub(crate) mod approval;
@@ -7,6 +14,7 @@ pub mod audit;
 mod change;
 pub mod completion;
 pub(crate) mod cost;
+pub mod documents;
 pub mod error;
 pub mod guard;
 mod history;
@@ -98,7 +106,12 @@ pub struct Schemas {
     pub limits: limits::QueryLimits,
     /// The field types both answer with, for [`completion`].
     pub types: std::sync::Arc<completion::TypeIndex>,
+    /// Documents parsed before, by their text.
+    pub documents: std::sync::Arc<documents::DocumentCache>,
 }
+
+/// How many parsed documents are kept (each at most 4 KiB of text).
+const DOCUMENTS_KEPT: usize = 256;
 
 /// Builds both schemas around `context`, with the configured request limits.
 pub fn build_schemas(context: AppContext) -> Schemas {
@@ -133,6 +146,7 @@ pub fn build_schemas(context: AppContext) -> Schemas {
         writes: finish(root().extension(audit::AuditTrail).extension(limits)),
         limits,
         types,
+        documents: std::sync::Arc::new(documents::DocumentCache::new(DOCUMENTS_KEPT)),
     }
 }
 

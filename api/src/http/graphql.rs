@@ -10,6 +10,7 @@ use crate::graphql::completion;
 use crate::graphql::error::code;
 use crate::graphql::limits::{self, OperationLabels, Transport};
 use crate::graphql::{self};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{BatchRequest, ServerError};
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::web::Json;
@@ -301,7 +302,7 @@ async fn run(
     let schemas = &state.schemas;
     // a query that parses runs on the read schema; mutations and documents that
     // do not parse go through the write schema's extensions (audit included)
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let Ok(document) = schemas.documents.parse(&request.query) else {
         return schemas.writes.execute(request).await;
     };
     let operation_name = request.operation_name.clone();
@@ -330,7 +331,7 @@ async fn run(
             return async_graphql::Response::from_errors(vec![refused]);
         }
         let mut request = request;
-        request.set_parsed_query(document.clone());
+        request.set_parsed_query(ExecutableDocument::clone(&document));
         let mut response = schemas.reads.execute(request).await;
         schemas.limits.code_read_errors(&mut response);
         response
