@@ -9,7 +9,9 @@ use entities::entity::{
     ReleaseScope, ReleaseStatus, ReleaseType, Role, StakeholderRole,
 };
 use entities::{access, people, tokens, Clock, DomainError, DomainResult, Stamp, Tx};
-use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect,
+};
 
 /// Rows per multi-row `INSERT`, below both databases' bound-parameter limits.
 const ROWS_PER_INSERT: usize = 500;
@@ -210,6 +212,9 @@ pub async fn seed(
     });
     insert_chunks(&tx, lines).await?;
     tx.commit().await?;
+    // planner statistics now, as autovacuum would give them a minute later:
+    // a benchmark started at once must not run on plans for empty tables
+    db.execute_unprepared("ANALYZE").await?;
     Ok(BenchData {
         releases,
         milestones: milestone_count,

@@ -5,16 +5,15 @@ use crate::entity::{
     approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus,
     ReleaseScope, ReleaseStatus, ReleaseType,
 };
-use crate::rows::{Cursor, Positional, ReadRow};
+use crate::milestones;
+use crate::rows::Positional;
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
     sea_query::Query,
-    sea_query::{
-        Alias, ExprTrait, Func, IntoIden, JoinType, LikeExpr, NullOrdering, SelectStatement,
-    },
-    Condition, FromQueryResult, Iterable, Order, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{ExprTrait, Func, IntoIden, LikeExpr, NullOrdering, SelectStatement},
+    Condition, FromQueryResult, Order, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use std::collections::HashMap;
 
@@ -332,8 +331,13 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &ReleaseFilter) -> Domain
 }
 
 /// One page of the releases matching `filter`, in `order`. With
-/// `with_milestones`, their milestones come in the same statement: the page as
-/// a subquery, joined with its milestones.
+/// `with_milestones`, their milestones come too, in one more statement for the
+/// whole page.
+///
+/// Not a join: the page's `LIMIT` is a bound parameter, and with it in a
+/// subquery PostgreSQL's generic plan hashes every milestone, so it plans the
+/// join afresh on every call; two plain statements cost it half the CPU
+/// (bench/README.md).
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     filter: &ReleaseFilter,
@@ -363,24 +367,27 @@ pub async fn page<C: ConnectionTrait>(
     }
     let mut query = query.limit(request.limit + 1).into_query();
     walk.order(&mut query, release::Entity);
-    let (mut rows, mut milestones) = if with_milestones {
-        let (rows, milestones) = with_their_milestones(db, query, walk).await?;
-        (rows, Some(milestones))
-    } else {
-        let rows = Positional::<release::Model>::find_by_statement(
-            db.get_database_backend().build(&query),
-        )
-        .all(db)
-        .await?;
-        (rows.into_iter().map(|r| r.0).collect(), None)
-    };
+    let mut rows: Vec<release::Model> =
+        Positional::<release::Model>::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
     let more = rows.len() as u64 > request.limit;
-    if more {
-        // the look-ahead row only tells that another page exists
-        if let (Some(extra), Some(milestones)) = (rows.pop(), milestones.as_mut()) {
-            milestones.remove(&extra.id);
-        }
-    }
+    // the look-ahead row only tells that another page exists
+    rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
+    let milestones = if with_milestones && !rows.is_empty() {
+        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+        let mut found = milestones::for_releases(db, &ids).await?;
+        Some(
+            ids.iter()
+                .map(|id| (*id, found.remove(id).unwrap_or_default()))
+                .collect(),
+        )
+    } else {
+        with_milestones.then(HashMap::new)
+    };
     if request.from_end {
         rows.reverse();
         Ok(Page {
@@ -397,48 +404,6 @@ pub async fn page<C: ConnectionTrait>(
             has_next: more,
         })
     }
-}
-
-/// Runs the sorted `page` joined with the milestones of its releases and
-/// splits the rows: the releases in page order, and the milestones of each.
-async fn with_their_milestones<C: ConnectionTrait>(
-    db: &C,
-    page: SelectStatement,
-    walk: Walk,
-) -> DomainResult<(Vec<release::Model>, HashMap<i32, Vec<milestone::Model>>)> {
-    let page_alias = Alias::new("page");
-    let mut joined = Query::select();
-    for column in release::Column::iter() {
-        joined.column((page_alias.clone(), column));
-    }
-    for column in milestone::Column::iter() {
-        joined.column((milestone::Entity, column));
-    }
-    joined.from_subquery(page, page_alias.clone()).join(
-        JoinType::LeftJoin,
-        milestone::Entity,
-        Expr::col((milestone::Entity, milestone::Column::ReleaseId))
-            .equals((page_alias.clone(), release::Column::Id)),
-    );
-    walk.order(&mut joined, page_alias);
-    joined.order_by((milestone::Entity, milestone::Column::Sequence), Order::Asc);
-    let rows = db.query_all(&joined).await?;
-    let width = release::Column::iter().count();
-    let mut releases: Vec<release::Model> = Vec::new();
-    let mut milestones: HashMap<i32, Vec<milestone::Model>> = HashMap::new();
-    for row in &rows {
-        let id: i32 = Cursor::at(row, 0)?.required(release::Column::Id)?;
-        if releases.last().map(|r| r.id) != Some(id) {
-            releases.push(release::Model::read(&mut Cursor::at(row, 0)?)?);
-            milestones.insert(id, Vec::new());
-        }
-        let mut milestone_columns = Cursor::at(row, width)?;
-        if !milestone_columns.next_is_null()? {
-            let milestone = milestone::Model::read(&mut milestone_columns)?;
-            milestones.entry(id).or_default().push(milestone);
-        }
-    }
-    Ok((releases, milestones))
 }
 
 /// A direction of travel through the sorted list.
