@@ -226,12 +226,40 @@ async fn a_page_with_its_milestones_gives_each_release_its_own(app: &TestApp) {
     assert!(seen_empty, "a release without milestones was on a page");
 }
 
+/// Every row of `E` in key order, decoded by SeaORM's derived code (by name)
+/// and by [`entities::rows::Positional`].
+async fn decoded_both_ways<E>(db: &sea_orm::DatabaseConnection) -> (Vec<E::Model>, Vec<E::Model>)
+where
+    E: sea_orm::EntityTrait,
+    E::Model: entities::rows::ReadRow + Send + Sync,
+{
+    use entities::rows::Positional;
+    use sea_orm::{Iterable, PrimaryKeyToColumn, QueryOrder};
+    let ordered = || {
+        let mut query = E::find();
+        for key in E::PrimaryKey::iter() {
+            query = query.order_by_asc(key.into_column());
+        }
+        query
+    };
+    let by_name = ordered().all(db).await.expect("read by name");
+    let by_position = ordered()
+        .into_model::<Positional<E::Model>>()
+        .all(db)
+        .await
+        .expect("read by position")
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    (by_name, by_position)
+}
+
 /// Reading rows by position gives exactly what SeaORM's by-name decoding
 /// gives, NULLs and enums included.
 async fn rows_read_by_position_equal_rows_read_by_name(app: &TestApp) {
     use entities::entity::{milestone, person, release, stakeholder};
     use entities::rows::Positional;
-    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    use sea_orm::{EntityTrait, QuerySelect};
     let owner = fixtures::person(app, "Owner").await;
     let tester = fixtures::person(app, "Tester").await;
     let (start, end) = fixtures::window(0, 5);
@@ -254,71 +282,19 @@ async fn rows_read_by_position_equal_rows_read_by_name(app: &TestApp) {
     )
     .await;
     let db = app.database();
-    let by_name = release::Entity::find()
-        .order_by_asc(release::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let by_position: Vec<release::Model> = release::Entity::find()
-        .order_by_asc(release::Column::Id)
-        .into_model::<Positional<release::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let (by_name, by_position) = decoded_both_ways::<release::Entity>(db).await;
     assert!(by_name
         .iter()
         .any(|r| r.cancel_reason.is_some() && r.planned_start.is_none()));
     assert!(by_name.iter().any(|r| r.planned_start.is_some()));
     assert_eq!(by_position, by_name);
-    let by_name = milestone::Entity::find()
-        .order_by_asc(milestone::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let by_position: Vec<milestone::Model> = milestone::Entity::find()
-        .order_by_asc(milestone::Column::Id)
-        .into_model::<Positional<milestone::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let (by_name, by_position) = decoded_both_ways::<milestone::Entity>(db).await;
     assert!(!by_name.is_empty());
     assert_eq!(by_position, by_name);
-    let by_name = stakeholder::Entity::find()
-        .order_by_asc(stakeholder::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let by_position: Vec<stakeholder::Model> = stakeholder::Entity::find()
-        .order_by_asc(stakeholder::Column::Id)
-        .into_model::<Positional<stakeholder::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let (by_name, by_position) = decoded_both_ways::<stakeholder::Entity>(db).await;
     assert!(!by_name.is_empty());
     assert_eq!(by_position, by_name);
-    let by_name = person::Entity::find()
-        .order_by_asc(person::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    let by_position: Vec<person::Model> = person::Entity::find()
-        .order_by_asc(person::Column::Id)
-        .into_model::<Positional<person::Model>>()
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.0)
-        .collect();
+    let (by_name, by_position) = decoded_both_ways::<person::Entity>(db).await;
     assert_eq!(by_position, by_name);
     // a select that does not list the model's columns in order is refused
     let drifted = person::Entity::find()
