@@ -68,8 +68,12 @@ pub struct MutationRoot(
 /// The served schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// The per-request batch loader for nested fields.
-pub type RequestLoader = DataLoader<loaders::DbLoader, async_graphql::dataloader::HashMapCache>;
+/// The per-request batch loader for nested fields. Its keys are ids, hashed with
+/// foldhash (seeded per process) rather than SipHash.
+pub type RequestLoader = DataLoader<
+    loaders::DbLoader,
+    async_graphql::dataloader::HashMapCache<foldhash::fast::RandomState>,
+>;
 
 /// A loader for one request, seeing only what `visibility` allows. List resolvers
 /// feed it what they prefetched for the whole page (see `loaders::prefetch`), so a
@@ -78,7 +82,7 @@ pub fn request_loader(db: &DatabaseConnection, visibility: Option<Visibility>) -
     DataLoader::with_cache(
         loaders::DbLoader::new(db.clone(), visibility),
         tokio::spawn,
-        async_graphql::dataloader::HashMapCache::default(),
+        async_graphql::dataloader::HashMapCache::<foldhash::fast::RandomState>::new(),
     )
     // keys that arrive in the same turn of the scheduler still share a batch;
     // waiting longer (the library's default is 1 ms, on its own timer thread
