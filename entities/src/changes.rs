@@ -97,7 +97,7 @@ pub async fn list<C: ConnectionTrait>(
 /// Records a new change in state NEW; its number is `CHG-` and its id.
 pub async fn create(tx: &mut Tx, new: NewChange) -> DomainResult<change_request::Model> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
+    let title = validate::title("title", &new.title)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     windows::ordered((new.scheduled_start, new.scheduled_end), "scheduledEnd")?;
     releases::require_person(tx.db(), new.requester_id, "requesterId").await?;
@@ -174,7 +174,7 @@ pub async fn update(
         ));
     };
     if let Some(title) = edits.title {
-        let title = validate::required_text("title", &title, validate::MAX_TITLE)?;
+        let title = validate::title("title", &title)?;
         if title != before.title {
             changed("title", before.title.clone(), title.clone());
             row.title = Set(title);

@@ -100,8 +100,7 @@ pub async fn add_line(
     deployment_currency: &str,
 ) -> DomainResult<cost_line::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let description =
-        validate::required_text("description", &new.description, validate::MAX_TITLE)?;
+    let description = validate::title("description", &new.description)?;
     check_amount("amount", new.amount, false)?;
     let currency = check_currency(&new.currency, deployment_currency)?;
     if !validate::YEARS.contains(&new.incurred_on.year()) {
@@ -142,7 +141,7 @@ pub async fn add_line(
 /// reversed at most once and a reversal is never reversed.
 pub async fn reverse_line(tx: &mut Tx, id: i32, reason: &str) -> DomainResult<cost_line::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let reason = validate::required_text("reason", reason, validate::MAX_TITLE)?;
+    let reason = validate::title("reason", reason)?;
     let line = cost_line::Entity::find_by_id(id)
         .one(tx.db())
         .await?

@@ -52,7 +52,7 @@ pub struct Conflict {
 /// Records a configuration item; names are unique.
 pub async fn create_item(tx: &mut Tx, new: NewItem) -> DomainResult<configuration_item::Model> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    let name = validate::required_text("name", &new.name, validate::MAX_TITLE)?;
+    let name = validate::title("name", &new.name)?;
     let item_version = validate::optional_text("version", &new.item_version, 100)?;
     if let Some(owner) = new.owner_id {
         releases::require_person(tx.db(), owner, "ownerId").await?;
@@ -158,7 +158,7 @@ pub async fn items_of_changes<C: ConnectionTrait>(
 /// linked to this release or to its master (a phase rolls out part of it).
 pub async fn create(tx: &mut Tx, new: NewPackage) -> DomainResult<release_package::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let name = validate::required_text("name", &new.name, validate::MAX_TITLE)?;
+    let name = validate::title("name", &new.name)?;
     let release = releases::find_visible(tx, new.release_id).await?;
     if !release.status.is_open() {
         return Err(DomainError::validation(

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// Creates a person; the e-mail address is unique (case-insensitive).
 pub async fn create(tx: &mut Tx, name: &str, email: &str) -> DomainResult<person::Model> {
     tx.stamp().actor.require(Capability::Administer)?;
-    let name = validate::required_text("name", name, validate::MAX_TITLE)?;
+    let name = validate::title("name", name)?;
     let email = validate::email(email)?;
     let txn = tx.db();
     let taken = person::Entity::find()

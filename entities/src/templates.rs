@@ -84,7 +84,7 @@ pub async fn items_for<C: ConnectionTrait>(
 /// Creates a template with its items; a new default replaces the type's old default.
 pub async fn create(tx: &mut Tx, new: NewTemplate) -> DomainResult<milestone_template::Model> {
     tx.stamp().actor.require(Capability::Administer)?;
-    let name = validate::required_text("name", &new.name, validate::MAX_TITLE)?;
+    let name = validate::title("name", &new.name)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     if new.items.is_empty() {
         return Err(DomainError::validation(
@@ -95,11 +95,7 @@ pub async fn create(tx: &mut Tx, new: NewTemplate) -> DomainResult<milestone_tem
     let mut items = Vec::with_capacity(new.items.len());
     for (index, item) in new.items.iter().enumerate() {
         items.push((
-            validate::required_text(
-                &format!("items.{index}.title"),
-                &item.title,
-                validate::MAX_TITLE,
-            )?,
+            validate::title(&format!("items.{index}.title"), &item.title)?,
             validate::optional_text(
                 &format!("items.{index}.description"),
                 &item.description,

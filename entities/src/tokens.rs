@@ -40,7 +40,7 @@ pub async fn issue(
     expires_at: Option<DateTime<Utc>>,
 ) -> DomainResult<IssuedToken> {
     tx.stamp().actor.require(Capability::Administer)?;
-    let name = validate::required_text("name", name, validate::MAX_TITLE)?;
+    let name = validate::title("name", name)?;
     if let Some(at) = expires_at {
         validate::instant("expiresAt", at)?;
     }

@@ -53,6 +53,22 @@ pub fn search(field: &str, value: &str) -> DomainResult<Option<String>> {
     Ok((!term.is_empty()).then_some(term))
 }
 
+/// A title or a name: one line (no control characters at all, tabs and line
+/// breaks included: titles go into e-mail subjects, CSV cells and lists), trimmed,
+/// non-empty, at most [`MAX_TITLE`] characters.
+pub fn title(field: &str, value: &str) -> DomainResult<String> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(DomainError::validation(
+            field,
+            format!(
+                "{field} must be one line without control characters (found U+{:04X})",
+                u32::from(c)
+            ),
+        ));
+    }
+    required_text(field, value, MAX_TITLE)
+}
+
 /// A trimmed, non-empty text of at most `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> DomainResult<String> {
     let trimmed = value.trim();
@@ -118,6 +134,20 @@ pub fn show_time(value: Option<DateTime<Utc>>) -> Option<String> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn titles_are_one_line() {
+        assert_eq!(title("title", "  Mail upgrade ").unwrap(), "Mail upgrade");
+        for bad in [
+            "Mail\nupgrade",
+            "Mail\r\nBcc: x",
+            "Mail\tupgrade",
+            "a\u{0}b",
+            " ",
+        ] {
+            assert!(title("title", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn control_characters_are_refused_but_tabs_and_newlines_pass() {

@@ -35,7 +35,7 @@ pub struct MilestoneChanges {
 /// ACTIVE release with no open milestone it starts at once.
 pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
+    let title = validate::title("title", &new.title)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     windows::ordered((new.planned_start, new.planned_end), "plannedEnd")?;
     // the release is read, and the next sequence number taken, under its lock
@@ -121,7 +121,7 @@ pub async fn update(
         Event::change(EventKind::MilestoneUpdated, field, Some(from), Some(to)).on_milestone(id)
     };
     if let Some(title) = changes.title {
-        let title = validate::required_text("title", &title, validate::MAX_TITLE)?;
+        let title = validate::title("title", &title)?;
         if title != before.title {
             events.push(change("title", before.title.clone(), title.clone()));
             row.title = Set(title);

@@ -40,7 +40,7 @@ pub struct NewRelease {
 /// milestones from a template.
 pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let title = validate::required_text("title", &new.title, validate::MAX_TITLE)?;
+    let title = validate::title("title", &new.title)?;
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     let window = (new.planned_start, new.planned_end);
     windows::ordered(window, "plannedEnd")?;

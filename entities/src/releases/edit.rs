@@ -46,7 +46,7 @@ pub async fn update(
     let mut row: release::ActiveModel = Default::default();
     let mut events = Vec::new();
     if let Some(title) = changes.title {
-        let title = validate::required_text("title", &title, validate::MAX_TITLE)?;
+        let title = validate::title("title", &title)?;
         if title != before.title {
             events.push(Event::change(
                 EventKind::ReleaseUpdated,

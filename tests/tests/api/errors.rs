@@ -162,8 +162,8 @@ async fn database_failures_are_internal_and_say_nothing_of_the_database(app: &Te
     }
 }
 
-/// Text with control characters, overlong search terms and instants outside
-/// 1970–9999 are refused as VALIDATION naming the field, on both databases, before
+/// Text with control characters, titles with line breaks, overlong search terms
+/// and instants outside 1970–9999 are refused as VALIDATION naming the field, on both databases, before
 /// they reach a query (PostgreSQL would answer INTERNAL, SQLite would store them).
 async fn bad_text_and_instants_never_reach_the_database(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
@@ -171,6 +171,11 @@ async fn bad_text_and_instants_never_reach_the_database(app: &TestApp) {
     for (input, field) in [
         (
             json!({ "title": "Mail\u{0}upgrade", "type": "MINOR", "ownerId": owner }),
+            "title",
+        ),
+        (
+            // a title is one line: it goes into e-mail subjects and CSV cells
+            json!({ "title": "Mail\r\nBcc: all@example.com", "type": "MINOR", "ownerId": owner }),
             "title",
         ),
         (
