@@ -70,7 +70,7 @@ pub struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     /// A cursor at the first column named `prefix` + `first` (position 0
     /// without a prefix).
-    pub fn new(result: &'a QueryResult, prefix: &'a str, first: &str) -> Result<Self, DbErr> {
+    fn new(result: &'a QueryResult, prefix: &'a str, first: &str) -> Result<Self, DbErr> {
         let row = if let Some(row) = result.try_as_pg_row() {
             Backend::Postgres(row)
         } else if let Some(row) = result.try_as_sqlite_row() {
@@ -92,19 +92,6 @@ impl<'a> Cursor<'a> {
             }
         }
         Ok(cursor)
-    }
-
-    /// A cursor at `position`, for selects that list several tables' columns
-    /// one after the other without prefixes.
-    pub fn at(result: &'a QueryResult, position: usize) -> Result<Self, DbErr> {
-        let mut cursor = Self::new(result, "", "")?;
-        cursor.position = position;
-        Ok(cursor)
-    }
-
-    /// The position the next read takes.
-    pub fn position(&self) -> usize {
-        self.position
     }
 
     fn names(&self, actual: &str, expected: &str) -> bool {

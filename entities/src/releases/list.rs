@@ -5,15 +5,14 @@ use crate::entity::{
     approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus,
     ReleaseScope, ReleaseStatus, ReleaseType,
 };
-use crate::milestones;
 use crate::rows::Positional;
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
     sea_query::Query,
-    sea_query::{ExprTrait, Func, IntoIden, LikeExpr, NullOrdering, SelectStatement},
-    Condition, FromQueryResult, Order, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
+    Condition, Order, QueryOrder, QuerySelect, Select,
 };
 use std::collections::HashMap;
 
@@ -196,9 +195,6 @@ pub struct PageRequest {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub releases: Vec<release::Model>,
-    /// The milestones of each release on the page, in sequence, when the page
-    /// was asked for them.
-    pub milestones: Option<HashMap<i32, Vec<milestone::Model>>>,
     pub has_previous: bool,
     pub has_next: bool,
 }
@@ -330,20 +326,17 @@ pub async fn count<C: ConnectionTrait>(db: &C, filter: &ReleaseFilter) -> Domain
     Ok(filtered(filter).count(db).await?)
 }
 
-/// One page of the releases matching `filter`, in `order`. With
-/// `with_milestones`, their milestones come too, in one more statement for the
-/// whole page.
+/// One page of the releases matching `filter`, in `order`.
 ///
-/// Not a join: the page's `LIMIT` is a bound parameter, and with it in a
-/// subquery PostgreSQL's generic plan hashes every milestone, so it plans the
-/// join afresh on every call; two plain statements cost it half the CPU
-/// (bench/README.md).
+/// Its milestones are not joined in: with the page's `LIMIT` a bound parameter
+/// in a subquery, PostgreSQL's generic plan hashes every milestone, so it plans
+/// the join afresh on every call; the loader's second statement costs it half
+/// the CPU (bench/README.md).
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     filter: &ReleaseFilter,
     order: SortOrder,
     request: PageRequest,
-    with_milestones: bool,
 ) -> DomainResult<Page> {
     filter.check()?;
     request.check()?;
@@ -365,41 +358,40 @@ pub async fn page<C: ConnectionTrait>(
     if let Some(key) = away {
         query = query.filter(walk.reversed().after(key));
     }
-    let mut query = query.limit(request.limit + 1).into_query();
-    walk.order(&mut query, release::Entity);
-    let mut rows: Vec<release::Model> =
-        Positional::<release::Model>::find_by_statement(db.get_database_backend().build(&query))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
+    let order_of = |descending: bool| if descending { Order::Desc } else { Order::Asc };
+    if walk.field == SortField::PlannedStart {
+        let nulls = if walk.nulls_last {
+            NullOrdering::Last
+        } else {
+            NullOrdering::First
+        };
+        query = query.order_by_with_nulls(
+            release::Column::PlannedStart,
+            order_of(walk.descending),
+            nulls,
+        );
+    }
+    let mut rows: Vec<release::Model> = query
+        .order_by(release::Column::Id, order_of(walk.descending))
+        .limit(request.limit + 1)
+        .into_model::<Positional<release::Model>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
     let more = rows.len() as u64 > request.limit;
-    // the look-ahead row only tells that another page exists
     rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
-    let milestones = if with_milestones && !rows.is_empty() {
-        let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-        let mut found = milestones::for_releases(db, &ids).await?;
-        Some(
-            ids.iter()
-                .map(|id| (*id, found.remove(id).unwrap_or_default()))
-                .collect(),
-        )
-    } else {
-        with_milestones.then(HashMap::new)
-    };
     if request.from_end {
         rows.reverse();
         Ok(Page {
             releases: rows,
-            milestones,
             has_previous: more,
             has_next: request.before.is_some(),
         })
     } else {
         Ok(Page {
             releases: rows,
-            milestones,
             has_previous: request.after.is_some(),
             has_next: more,
         })
@@ -415,28 +407,6 @@ struct Walk {
 }
 
 impl Walk {
-    /// Sorts `query` in this direction on the release columns of `table`.
-    fn order(self, query: &mut SelectStatement, table: impl IntoIden + Clone) {
-        let order = if self.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        if self.field == SortField::PlannedStart {
-            let nulls = if self.nulls_last {
-                NullOrdering::Last
-            } else {
-                NullOrdering::First
-            };
-            query.order_by_with_nulls(
-                (table.clone(), release::Column::PlannedStart),
-                order.clone(),
-                nulls,
-            );
-        }
-        query.order_by((table, release::Column::Id), order);
-    }
-
     fn reversed(self) -> Self {
         Self {
             field: self.field,

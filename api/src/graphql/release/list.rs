@@ -149,16 +149,10 @@ impl ReleaseQuery {
             ctx.look_ahead().field("edges").field("node"),
             ctx.look_ahead().field("nodes"),
         ];
-        // the milestones come in the page's own statement when they are asked for
-        let with_milestones = selections.iter().any(|s| s.field("milestones").exists());
-        let page = list::page(&services.db, &filter, order, request, with_milestones)
+        let page = list::page(&services.db, &filter, order, request)
             .await
             .gql()?;
-        if let Some(milestones) = page.milestones {
-            ctx.data::<RequestLoader>()?
-                .feed_many(milestones.into_iter().map(|(id, m)| (MilestonesOf(id), m)))
-                .await;
-        }
+        // the first warms the loader, so the second loads only what it adds
         for selection in selections.into_iter().filter(|s| s.exists()) {
             prefetch::releases(ctx, selection, &page.releases).await?;
         }
