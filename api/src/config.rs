@@ -157,6 +157,11 @@ pub struct GraphqlSettings {
     pub max_complexity: usize,
     /// Most aliased fields in one query.
     pub max_aliases: usize,
+    /// Answer the common release reads (a page or one release, with milestones,
+    /// owner and stakeholders) on the direct path; off runs every query through
+    /// async-graphql's executor. Both answer the same bytes.
+    #[serde(deserialize_with = "on_off")]
+    pub direct_reads: bool,
 }
 
 impl Default for GraphqlSettings {
@@ -166,6 +171,7 @@ impl Default for GraphqlSettings {
             max_depth: 16,
             max_complexity: 5_000,
             max_aliases: 30,
+            direct_reads: true,
         }
     }
 }

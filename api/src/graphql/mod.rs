@@ -14,6 +14,7 @@ pub mod audit;
 mod change;
 pub mod completion;
 pub(crate) mod cost;
+pub mod direct;
 pub mod documents;
 pub mod error;
 pub mod guard;

@@ -9,7 +9,7 @@ use crate::graphql::audit::RequestMeta;
 use crate::graphql::completion;
 use crate::graphql::error::code;
 use crate::graphql::limits::{self, OperationLabels, Transport};
-use crate::graphql::{self};
+use crate::graphql::{self, direct};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{BatchRequest, ServerError};
 use poem::http::{header, HeaderValue, Method, StatusCode};
@@ -22,12 +22,62 @@ use serde_json::json;
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const GRAPHQL_RESPONSE_UTF8: &str = "application/graphql-response+json; charset=utf-8";
 
-/// One answer or a batch of them.
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum Body {
-    One(SpecResponse),
-    Many(Vec<SpecResponse>),
+/// One operation's answer: the library's response, or the body the direct
+/// path wrote (`graphql::direct`), which carries no errors.
+enum Answer {
+    Library(SpecResponse),
+    Direct(Vec<u8>),
+}
+
+impl Answer {
+    fn errors(&self) -> &[ServerError] {
+        match self {
+            Answer::Library(response) => &response.0.errors,
+            Answer::Direct(_) => &[],
+        }
+    }
+
+    fn executed(&self) -> bool {
+        match self {
+            Answer::Library(response) => response.executed(),
+            Answer::Direct(_) => true,
+        }
+    }
+
+    fn write(self, body: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Answer::Library(response) => serde_json::to_writer(body, &response),
+            Answer::Direct(bytes) => {
+                body.extend_from_slice(&bytes);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The body of one answer, or of a batch of them (a JSON array).
+fn body(mut answers: Vec<Answer>, is_batch: bool) -> serde_json::Result<Vec<u8>> {
+    match (is_batch, answers.pop()) {
+        (false, Some(Answer::Direct(bytes))) => Ok(bytes),
+        (false, Some(answer)) => {
+            let mut body = Vec::with_capacity(1024);
+            answer.write(&mut body)?;
+            Ok(body)
+        }
+        (_, last) => {
+            answers.extend(last);
+            let mut body = Vec::with_capacity(1024 * answers.len());
+            body.push(b'[');
+            for (at, answer) in answers.into_iter().enumerate() {
+                if at > 0 {
+                    body.push(b',');
+                }
+                answer.write(&mut body)?;
+            }
+            body.push(b']');
+            Ok(body)
+        }
+    }
 }
 
 /// A response written as the spec asks: `data` only when execution started, so
@@ -236,22 +286,26 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
             ),
         })?;
     let labels = OperationLabels::default();
-    let mut responses = Vec::with_capacity(requests.len());
+    let mut answers = Vec::with_capacity(requests.len());
     for request in requests {
         if let Some(answer) = persisted_query_answer(&request) {
-            responses.push(async_graphql::Response::from_errors(vec![answer]));
+            answers.push(Answer::Library(SpecResponse(
+                async_graphql::Response::from_errors(vec![answer]),
+            )));
             continue;
         }
         let request = request.data(transport).data(labels.clone());
-        responses.push(run(state, request, &viewer, &request_id).await);
+        answers.push(run(state, request, &viewer, &request_id).await);
     }
-    let outcome = responses
+    let outcome = answers
         .iter()
-        .flat_map(|r| r.errors.iter())
+        .flat_map(Answer::errors)
         .find_map(error_code)
         .unwrap_or_else(|| "OK".to_owned());
-    let mut responses: Vec<SpecResponse> = responses.into_iter().map(SpecResponse).collect();
-    let refused_before_execution = responses.iter().any(|r| !r.executed());
+    let refused_before_execution = answers.iter().any(|answer| !answer.executed());
+    let answered_directly = answers
+        .iter()
+        .any(|answer| matches!(answer, Answer::Direct(_)));
     let status = match outcome.as_str() {
         code::METHOD_NOT_ALLOWED => StatusCode::METHOD_NOT_ALLOWED,
         code::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
@@ -259,14 +313,15 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         _ if graphql_response && refused_before_execution => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let body = match (is_batch, responses.pop()) {
-        (false, Some(response)) => Body::One(response),
-        (_, last) => {
-            responses.extend(last);
-            Body::Many(responses)
-        }
+    let mut response = match body(answers, is_batch) {
+        Ok(body) => Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .body(body),
+        Err(err) => Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .body(err.to_string()),
     };
-    let mut response = Json(body).with_status(status).into_response();
     if graphql_response {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -277,38 +332,45 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         operation: Some(labels.joined()),
         actor: Some(viewer.person.email.clone()),
         outcome,
+        direct: answered_directly,
     });
     Ok(response)
 }
 
-/// Runs one operation for `viewer`, with the per-request loader and audit metadata.
+/// Runs one operation for `viewer`: on the direct path when it plans the
+/// document, otherwise through the schema with the per-request loader and audit
+/// metadata.
 async fn run(
     state: &HttpState,
     request: async_graphql::Request,
     viewer: &Viewer,
     request_id: &str,
-) -> async_graphql::Response {
-    let meta = RequestMeta {
-        request_id: request_id.to_owned(),
-        variables: request.variables.clone(),
-    };
-    let request = request
-        .data(graphql::request_loader(
-            &state.context.db,
-            viewer.visibility(),
-        ))
-        .data(viewer.clone())
-        .data(meta);
+) -> Answer {
     let schemas = &state.schemas;
+    let with_request_data = |request: async_graphql::Request| {
+        let meta = RequestMeta {
+            request_id: request_id.to_owned(),
+            variables: request.variables.clone(),
+        };
+        request
+            .data(graphql::request_loader(
+                &state.context.db,
+                viewer.visibility(),
+            ))
+            .data(viewer.clone())
+            .data(meta)
+    };
     // a query that parses runs on the read schema; mutations and documents that
     // do not parse go through the write schema's extensions (audit included)
     let Ok(document) = schemas.documents.parse(&request.query) else {
-        return schemas.writes.execute(request).await;
+        return Answer::Library(SpecResponse(
+            schemas.writes.execute(with_request_data(request)).await,
+        ));
     };
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
-    let mut response = if limits::has_mutation(&document, operation_name.as_deref()) {
-        schemas.writes.execute(request).await
+    let response = if limits::has_mutation(&document, operation_name.as_deref()) {
+        schemas.writes.execute(with_request_data(request)).await
     } else {
         if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
             if let Some(labels) = labels.downcast_ref::<OperationLabels>() {
@@ -328,14 +390,31 @@ async fn run(
                 .limits
                 .check(&document, transport, operation_name.as_deref(), &variables)
         {
-            return async_graphql::Response::from_errors(vec![refused]);
+            return Answer::Library(SpecResponse(async_graphql::Response::from_errors(vec![
+                refused,
+            ])));
         }
-        let mut request = request;
+        if state.context.settings.graphql.direct_reads {
+            let direct = direct::answer(
+                &state.context.db,
+                viewer.visibility(),
+                &document,
+                operation_name.as_deref(),
+                &variables,
+                &schemas.limits,
+            )
+            .await;
+            if let Some(body) = direct {
+                return Answer::Direct(body);
+            }
+        }
+        let mut request = with_request_data(request);
         request.set_parsed_query(ExecutableDocument::clone(&document));
         let mut response = schemas.reads.execute(request).await;
         schemas.limits.code_read_errors(&mut response);
         response
     };
+    let mut response = response;
     // selection order, and nulls where fields failed (see graphql::completion)
     let data = std::mem::take(&mut response.data);
     let executed = data != async_graphql::Value::Null
@@ -348,7 +427,7 @@ async fn run(
         &variables,
         &schemas.types,
     );
-    response
+    Answer::Library(SpecResponse(response))
 }
 
 fn error_code(error: &ServerError) -> Option<String> {

@@ -19,6 +19,8 @@ pub struct Summary {
     pub operation: Option<String>,
     pub actor: Option<String>,
     pub outcome: String,
+    /// Answered on the direct path (`graphql::direct`), not by async-graphql's executor.
+    pub direct: bool,
 }
 
 /// The middleware; wrap the GraphQL endpoint with it.
@@ -58,6 +60,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             actor = %summary.actor.as_deref().unwrap_or("-"),
             duration_ms = started.elapsed().as_millis() as u64,
             outcome = %summary.outcome,
+            direct = summary.direct,
             "graphql request"
         );
         if let Ok(value) = HeaderValue::from_str(&request_id) {

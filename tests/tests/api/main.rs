@@ -7,6 +7,7 @@ mod clients;
 mod concurrency;
 mod costs;
 mod dataloader;
+mod direct_reads;
 mod errors;
 mod fixtures;
 mod hardening;

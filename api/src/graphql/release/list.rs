@@ -200,7 +200,11 @@ impl ReleaseQuery {
 }
 
 /// A page costs its size times the cost of one item.
-fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+pub(crate) fn page_complexity(
+    first: Option<i32>,
+    last: Option<i32>,
+    child_complexity: usize,
+) -> usize {
     let size = first
         .or(last)
         .unwrap_or(DEFAULT_PAGE_SIZE)
@@ -209,7 +213,7 @@ fn page_complexity(first: Option<i32>, last: Option<i32>, child_complexity: usiz
 }
 
 /// Checks Relay arguments and turns them into a page request.
-fn page_request(
+pub(crate) fn page_request(
     first: Option<i32>,
     after: Option<&str>,
     last: Option<i32>,

@@ -5,6 +5,7 @@ mod list;
 mod mutation;
 mod object;
 
+pub(crate) use list::{page_complexity, page_request};
 pub use list::{DateRange, ReleaseQuery};
 pub use mutation::ReleaseMutation;
 pub use object::Release;
