@@ -176,6 +176,24 @@ pub fn plan(
     variables: &Variables,
     limits: &QueryLimits,
 ) -> Option<Plan> {
+    let measured = measure(document, operation_name, variables)?;
+    // over a limit, the library's validation answers
+    (measured.complexity <= limits.max_complexity && measured.depth <= limits.max_depth)
+        .then_some(measured.plan)
+}
+
+/// A plan with the complexity and depth the library's limits would count.
+struct Measured {
+    plan: Plan,
+    complexity: usize,
+    depth: usize,
+}
+
+fn measure(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> Option<Measured> {
     // validation looks at every operation of a document: plan only documents of one
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), None) => operation,
@@ -199,8 +217,11 @@ pub fn plan(
         .fragments
         .keys()
         .all(|name| planner.used_fragments.contains(name.as_str()));
-    let within_limits = complexity <= limits.max_complexity && planner.depth <= limits.max_depth;
-    (every_variable_used && every_fragment_used && within_limits).then_some(Plan { roots })
+    (every_variable_used && every_fragment_used).then_some(Measured {
+        plan: Plan { roots },
+        complexity,
+        depth: planner.depth,
+    })
 }
 
 /// The type an argument position takes.
@@ -233,6 +254,8 @@ struct Planner<'d> {
 
 /// The fields of a selection set, by response key, and how many duplicate
 /// leaves were merged into them (the library's complexity counts each).
+/// `__typename` counts for neither the complexity nor the depth: the
+/// library's validation does not visit it.
 struct Collected<'d> {
     fields: Vec<(&'d Name, &'d Field)>,
     merged: usize,
@@ -272,19 +295,19 @@ impl<'d> Planner<'d> {
         let mut complexity = collected.merged;
         let mut roots = Vec::with_capacity(collected.fields.len());
         for (key, field) in collected.fields {
-            self.reach(1);
             let root = match field.name.node.as_str() {
                 "__typename" => {
                     leaf(field)?;
-                    complexity += 1;
                     Root::Typename
                 }
                 "releases" => {
+                    self.reach(1);
                     let (page, cost, fields) = self.releases(field)?;
                     complexity += cost;
                     Root::Releases { page, fields }
                 }
                 "release" => {
+                    self.reach(1);
                     let [(name, value)] = field.arguments.as_slice() else {
                         return None;
                     };
@@ -346,11 +369,13 @@ impl<'d> Planner<'d> {
         let mut fields = Vec::with_capacity(collected.fields.len());
         for (key, field) in collected.fields {
             no_arguments(field)?;
-            self.reach(2);
-            let planned = match field.name.node.as_str() {
+            let name = field.name.node.as_str();
+            if name != "__typename" {
+                self.reach(2);
+            }
+            let planned = match name {
                 "__typename" => {
                     leaf(field)?;
-                    complexity += 1;
                     ConnectionField::Typename
                 }
                 "nodes" => {
@@ -381,11 +406,13 @@ impl<'d> Planner<'d> {
         let mut fields = Vec::with_capacity(collected.fields.len());
         for (key, field) in collected.fields {
             no_arguments(field)?;
-            self.reach(3);
-            let planned = match field.name.node.as_str() {
+            let name = field.name.node.as_str();
+            if name != "__typename" {
+                self.reach(3);
+            }
+            let planned = match name {
                 "__typename" => {
                     leaf(field)?;
-                    complexity += 1;
                     EdgeField::Typename
                 }
                 "cursor" => {
@@ -427,7 +454,6 @@ impl<'d> Planner<'d> {
         let mut fields = Vec::with_capacity(collected.fields.len());
         for (key, field) in collected.fields {
             no_arguments(field)?;
-            self.reach(depth);
             let child = &field.selection_set.node;
             let planned = match field.name.node.as_str() {
                 "__typename" => ReleaseField::Typename,
@@ -455,7 +481,10 @@ impl<'d> Planner<'d> {
             if matches!(planned, ReleaseField::Typename | ReleaseField::Scalar(_)) {
                 leaf(field)?;
             }
-            complexity += 1;
+            if !matches!(planned, ReleaseField::Typename) {
+                self.reach(depth);
+                complexity += 1;
+            }
             fields.push((key.clone(), planned));
         }
         Some((fields, complexity))
@@ -482,7 +511,6 @@ impl<'d> Planner<'d> {
         let mut fields = Vec::with_capacity(collected.fields.len());
         for (key, field) in collected.fields {
             no_arguments(field)?;
-            self.reach(depth);
             let planned = match field.name.node.as_str() {
                 "__typename" => {
                     leaf(field)?;
@@ -498,7 +526,10 @@ impl<'d> Planner<'d> {
                     StakeholderField::Scalar(StakeholderScalar::named(name)?)
                 }
             };
-            complexity += 1;
+            if !matches!(planned, StakeholderField::Typename) {
+                self.reach(depth);
+                complexity += 1;
+            }
             fields.push((key.clone(), planned));
         }
         Some((fields, complexity))
@@ -513,14 +544,18 @@ impl<'d> Planner<'d> {
         field: impl Fn(&str) -> Option<F>,
     ) -> Option<(Selected<F>, usize)> {
         let collected = self.collect(set, type_name)?;
+        let mut complexity = collected.merged;
         let mut fields = Vec::with_capacity(collected.fields.len());
         for (key, selected) in &collected.fields {
             no_arguments(selected)?;
             leaf(selected)?;
-            self.reach(depth);
-            fields.push(((*key).clone(), field(selected.name.node.as_str())?));
+            let name = selected.name.node.as_str();
+            if name != "__typename" {
+                self.reach(depth);
+                complexity += 1;
+            }
+            fields.push(((*key).clone(), field(name)?));
         }
-        let complexity = collected.merged + collected.fields.len();
         Some((fields, complexity))
     }
 
@@ -559,7 +594,12 @@ impl<'d> Planner<'d> {
                     let key = &field.response_key().node;
                     match into.fields.iter().find(|(k, _)| *k == key) {
                         // the same leaf twice merges; anything else is the library's to judge
-                        Some((_, earlier)) if same_plain_leaf(earlier, field) => into.merged += 1,
+                        Some((_, earlier)) if same_plain_leaf(earlier, field) => {
+                            // the library's limits count every selection but `__typename`
+                            if field.name.node != "__typename" {
+                                into.merged += 1;
+                            }
+                        }
                         Some(_) => return None,
                         None => into.fields.push((key, field)),
                     }
@@ -665,4 +705,103 @@ fn same_plain_leaf(a: &Field, b: &Field) -> bool {
         && b.arguments.is_empty()
         && a.selection_set.node.items.is_empty()
         && b.selection_set.node.items.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphql::{MutationRoot, QueryRoot};
+    use async_graphql::{EmptySubscription, Schema};
+
+    fn measured(query: &str, variables: serde_json::Value) -> Option<Measured> {
+        let document = async_graphql::parser::parse_query(query).expect("a document");
+        measure(&document, None, &Variables::from_json(variables))
+    }
+
+    /// Whether the library's validation refuses `query` with these limits.
+    async fn library_refuses(
+        query: &str,
+        variables: serde_json::Value,
+        complexity: usize,
+        depth: usize,
+    ) -> bool {
+        let schema = Schema::build(
+            QueryRoot::default(),
+            MutationRoot::default(),
+            EmptySubscription,
+        )
+        .limit_complexity(complexity)
+        .limit_depth(depth)
+        .finish();
+        let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
+        schema.execute(request).await.errors.iter().any(|error| {
+            error.message == "Query is too complex." || error.message == "Query is nested too deep."
+        })
+    }
+
+    const COUNTED: &[&str] = &[
+        "{ releases { nodes { id } } }",
+        "{ __typename releases(first: 7) { __typename pageInfo { hasNextPage endCursor } edges { cursor node { id title owner { name } } } } }",
+        "query($n: Int) { releases(last: $n) { nodes { id milestones { id title status } stakeholders { role person { id email } } } } }",
+        "{ a: release(id: 3) { id milestones { id } } b: releases(first: 2) { nodes { ...F id id } } } fragment F on Release { id title }",
+        "{ release(id: \"1\") { ... on Release { id ... { title } } owner { __typename } } }",
+        "{ releases { __typename __typename nodes { __typename id id milestones { __typename id } } } }",
+    ];
+
+    #[tokio::test]
+    async fn complexity_and_depth_are_counted_as_the_library_counts_them() {
+        for query in COUNTED {
+            let variables = serde_json::json!({ "n": 9 });
+            let measured =
+                measured(query, variables.clone()).unwrap_or_else(|| panic!("planned: {query}"));
+            let (complexity, depth) = (measured.complexity, measured.depth);
+            assert!(
+                !library_refuses(query, variables.clone(), complexity, depth).await,
+                "{query} within {complexity}/{depth}"
+            );
+            assert!(
+                library_refuses(query, variables.clone(), complexity - 1, depth).await,
+                "{query} over {}",
+                complexity - 1
+            );
+            assert!(
+                library_refuses(query, variables, complexity, depth - 1).await,
+                "{query} deeper than {}",
+                depth - 1
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_planned_and_what_is_not() {
+        let planned = [
+            "{ releases { nodes { id } } }",
+            "query Q($id: ID!) { release(id: $id) { id } }",
+            "{ r: releases(first: 2, after: null) { edges { node { id } } } }",
+        ];
+        for query in planned {
+            assert!(
+                measured(query, serde_json::json!({ "id": "4" })).is_some(),
+                "{query}"
+            );
+        }
+        let declined = [
+            "mutation { addMilestone(input: { releaseId: 1, title: \"x\" }) { id } }",
+            "{ releases { totalCount } }",
+            "{ releases(orderBy: { field: ID }) { nodes { id } } }",
+            "{ releases { nodes { id @skip(if: true) } } }",
+            "{ releases { nodes { owner { roles } } } }",
+            "{ release(id: 0) { id } }",
+            "{ release(id: 1.5) { id } }",
+            "{ releases(first: 101) { nodes { id } } }",
+            "query A { __typename } query B { __typename }",
+            "query($id: ID!) { release(id: $id) { id } }",
+            "{ __schema { types { name } } }",
+            "{ releases { nodes { ... on Change { id } } } }",
+            "{ releases { nodes { a: id a: title } } }",
+        ];
+        for query in declined {
+            assert!(measured(query, serde_json::json!({})).is_none(), "{query}");
+        }
+    }
 }
