@@ -164,6 +164,47 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// What a column holds, to read it without its model (enums are their stored text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Int,
+    Text,
+    Bool,
+    Instant,
+}
+
+/// One value read as its [`CellKind`] says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i32),
+    Text(String),
+    Bool(bool),
+    Instant(chrono::DateTime<chrono::Utc>),
+}
+
+/// Reads `columns` from the start of a row, in order: for a select that lists
+/// only some columns of a model (see [`crate::milestones::cells_for_releases`]).
+pub fn cells<C: IdenStatic + Copy>(
+    result: &QueryResult,
+    columns: &[(C, CellKind)],
+) -> Result<Vec<Cell>, DbErr> {
+    let first = columns.first().map_or("", |(column, _)| column.as_str());
+    let mut cursor = Cursor::new(result, "", first)?;
+    columns
+        .iter()
+        .map(|&(column, kind)| {
+            Ok(match kind {
+                CellKind::Int => cursor.optional(column)?.map(Cell::Int),
+                CellKind::Text => cursor.optional(column)?.map(Cell::Text),
+                CellKind::Bool => cursor.optional(column)?.map(Cell::Bool),
+                CellKind::Instant => cursor.optional(column)?.map(Cell::Instant),
+            }
+            .unwrap_or(Cell::Null))
+        })
+        .collect()
+}
+
 /// A model read column by column in its declaration order, which is the order
 /// `Entity::find()` selects.
 pub trait ReadRow: Sized {

@@ -2,7 +2,9 @@
 //! resolvers and `prefetch` run: a page (or one release, joined with its
 //! milestones when they are selected), then one statement per relation.
 
+use super::fields::MilestoneScalar;
 use super::plan::{Needs, Plan, Root};
+use entities::rows::Cell;
 use entities::entity::{milestone, person, release, stakeholder};
 use entities::releases::list::{self, Page, ReleaseFilter, SortOrder, Visibility};
 use entities::{milestones, people, stakeholders, DomainResult};
@@ -26,9 +28,26 @@ pub enum Fetched {
 /// What the releases of a root field relate to, by release or person id.
 #[derive(Default)]
 pub struct Related {
-    pub milestones: HashMap<i32, Vec<milestone::Model>>,
+    pub milestones: Milestones,
     pub stakeholders: HashMap<i32, Vec<stakeholder::Model>>,
     pub people: HashMap<i32, person::Model>,
+}
+
+/// The milestones of the releases, by release.
+pub enum Milestones {
+    /// Whole rows (one release by id reads them in its join).
+    Models(HashMap<i32, Vec<milestone::Model>>),
+    /// Only the selected columns (a page): each row holds a cell per field of `fields`.
+    Cells {
+        fields: Vec<MilestoneScalar>,
+        rows: HashMap<i32, Vec<Vec<Cell>>>,
+    },
+}
+
+impl Default for Milestones {
+    fn default() -> Self {
+        Self::Models(HashMap::new())
+    }
 }
 
 /// The rows of every root of `plan`; `Ok(None)` when a release is not there
@@ -52,17 +71,18 @@ pub async fn fetch(
                 for (_, field) in fields {
                     needs.add_connection(field);
                 }
-                let related = related(db, &page.releases, needs, None).await?;
+                let related = related(db, &page.releases, &needs, None).await?;
                 Fetched::Page { page, related }
             }
             Root::Release { id, fields } => {
                 let needs = Needs::of(fields);
                 // one statement, joined with the milestones when they are selected
-                let found = if needs.milestones {
+                let found = if needs.milestones.is_some() {
                     list::find_visible_with_milestones(db, *id, visibility)
                         .await?
                         .map(|(release, milestones)| {
-                            (release, Some(HashMap::from([(*id, milestones)])))
+                            let by_release = HashMap::from([(*id, milestones)]);
+                            (release, Some(Milestones::Models(by_release)))
                         })
                 } else {
                     list::find_visible_by_id(db, *id, visibility)
@@ -73,7 +93,7 @@ pub async fn fetch(
                     return Ok(None);
                 };
                 let related =
-                    related(db, std::slice::from_ref(&release), needs, milestones).await?;
+                    related(db, std::slice::from_ref(&release), &needs, milestones).await?;
                 Fetched::One {
                     release: Box::new(release),
                     related,
@@ -91,8 +111,8 @@ pub async fn fetch(
 async fn related(
     db: &DatabaseConnection,
     rows: &[release::Model],
-    needs: Needs,
-    loaded: Option<HashMap<i32, Vec<milestone::Model>>>,
+    needs: &Needs,
+    loaded: Option<Milestones>,
 ) -> DomainResult<Related> {
     if rows.is_empty() {
         return Ok(Related::default());
@@ -100,10 +120,17 @@ async fn related(
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let (milestones, stakeholders) = tokio::try_join!(
         async {
-            match loaded {
-                Some(milestones) => Ok(milestones),
-                None if needs.milestones => milestones::for_releases(db, &ids).await,
-                None => Ok(HashMap::new()),
+            match (loaded, &needs.milestones) {
+                (Some(milestones), _) => Ok(milestones),
+                (None, Some(fields)) => {
+                    let columns: Vec<_> = fields.iter().map(|f| f.column()).collect();
+                    let rows = milestones::cells_for_releases(db, &ids, &columns).await?;
+                    Ok(Milestones::Cells {
+                        fields: fields.clone(),
+                        rows,
+                    })
+                }
+                (None, None) => Ok(Milestones::default()),
             }
         },
         async {

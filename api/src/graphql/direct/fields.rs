@@ -4,7 +4,9 @@
 
 use async_graphql::resolver_utils::EnumType;
 use chrono::{DateTime, Utc};
-use entities::entity::{milestone, person, release, stakeholder};
+use entities::entity::{milestone, person, release, stakeholder, MilestoneStatus};
+use entities::rows::{Cell, CellKind};
+use sea_orm::ActiveEnum;
 
 /// One scalar value of an answer.
 pub enum Scalar<'a> {
@@ -119,5 +121,54 @@ scalar_fields! {
         Role = "role" => |s| Scalar::Enum(enum_name(s.role)),
         Notify = "notify" => |s| Scalar::Bool(s.notify),
         CreatedAt = "createdAt" => |s| Scalar::Instant(s.created_at),
+    }
+}
+
+impl MilestoneScalar {
+    /// The column the field reads, and what it holds.
+    pub fn column(self) -> (milestone::Column, CellKind) {
+        use milestone::Column as C;
+        match self {
+            Self::Id => (C::Id, CellKind::Int),
+            Self::Sequence => (C::Sequence, CellKind::Int),
+            Self::Title => (C::Title, CellKind::Text),
+            Self::Description => (C::Description, CellKind::Text),
+            Self::Status => (C::Status, CellKind::Text),
+            Self::RequiresApproval => (C::RequiresApproval, CellKind::Bool),
+            Self::PlannedStart => (C::PlannedStart, CellKind::Instant),
+            Self::PlannedEnd => (C::PlannedEnd, CellKind::Instant),
+            Self::ActualStart => (C::ActualStart, CellKind::Instant),
+            Self::ActualEnd => (C::ActualEnd, CellKind::Instant),
+            Self::UpdatedAt => (C::UpdatedAt, CellKind::Instant),
+            Self::Version => (C::Version, CellKind::Int),
+        }
+    }
+
+    /// The field's value in the cell read from its [`column`](Self::column);
+    /// `None` for a value its model could not hold (the library fails there too).
+    pub fn of_cell(self, cell: &Cell) -> Option<Scalar<'_>> {
+        let nullable = matches!(
+            self,
+            Self::PlannedStart | Self::PlannedEnd | Self::ActualStart | Self::ActualEnd
+        );
+        Some(match (self, cell) {
+            (_, Cell::Null) if nullable => Scalar::Null,
+            (Self::Id, Cell::Int(id)) => Scalar::Id(*id),
+            (Self::Sequence | Self::Version, Cell::Int(n)) => Scalar::Int(*n),
+            (Self::Title | Self::Description, Cell::Text(text)) => Scalar::Text(text),
+            (Self::Status, Cell::Text(stored)) => {
+                Scalar::Enum(enum_name(MilestoneStatus::try_from_value(stored).ok()?))
+            }
+            (Self::RequiresApproval, Cell::Bool(b)) => Scalar::Bool(*b),
+            (
+                Self::PlannedStart
+                | Self::PlannedEnd
+                | Self::ActualStart
+                | Self::ActualEnd
+                | Self::UpdatedAt,
+                Cell::Instant(at),
+            ) => Scalar::Instant(*at),
+            _ => return None,
+        })
     }
 }

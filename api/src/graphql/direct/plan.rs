@@ -105,10 +105,11 @@ pub enum StakeholderField {
 }
 
 /// What the releases of a root field need besides their rows.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Needs {
     pub owner: bool,
-    pub milestones: bool,
+    /// The milestone fields selected anywhere (`Some` when milestones are).
+    pub milestones: Option<Vec<MilestoneScalar>>,
     pub stakeholders: bool,
     pub stakeholder_people: bool,
 }
@@ -141,7 +142,16 @@ impl Needs {
         for (_, field) in fields {
             match field {
                 ReleaseField::Owner(_) => self.owner = true,
-                ReleaseField::Milestones(_) => self.milestones = true,
+                ReleaseField::Milestones(selected) => {
+                    let scalars = self.milestones.get_or_insert_with(Vec::new);
+                    for (_, field) in selected {
+                        if let MilestoneField::Scalar(scalar) = field {
+                            if !scalars.contains(scalar) {
+                                scalars.push(*scalar);
+                            }
+                        }
+                    }
+                }
                 ReleaseField::Stakeholders(selected) => {
                     self.stakeholders = true;
                     self.stakeholder_people |= selected

@@ -1,8 +1,8 @@
 //! Writing a planned answer as JSON, keys in selection order, straight from the
 //! rows: no `Value` tree in between.
 
-use super::fetch::{Fetched, Related};
-use super::fields::Scalar;
+use super::fetch::{Fetched, Milestones, Related};
+use super::fields::{MilestoneScalar, Scalar};
 use super::plan::{
     type_names, ConnectionField, EdgeField, MilestoneField, PageInfoField, PersonField, Plan,
     ReleaseField, Root, StakeholderField,
@@ -11,6 +11,7 @@ use crate::graphql::pagination;
 use async_graphql::Name;
 use entities::entity::{milestone, person, release, stakeholder};
 use entities::releases::list::SortKey;
+use entities::rows::Cell;
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// The response body `{"data": …}` for `plan` with what was fetched for each root.
@@ -173,13 +174,20 @@ impl Serialize for Release<'_> {
                         .ok_or_else(|| S::Error::custom("owner is missing"))?;
                     map.serialize_entry(key, &Person(owner, fields))?;
                 }
-                ReleaseField::Milestones(fields) => {
-                    let rows = related
-                        .milestones
-                        .get(&row.id)
-                        .map_or(&[][..], Vec::as_slice);
-                    map.serialize_entry(key, &List(rows, |m| Milestone(m, fields)))?;
-                }
+                ReleaseField::Milestones(fields) => match &related.milestones {
+                    Milestones::Models(by_release) => {
+                        let rows = by_release.get(&row.id).map_or(&[][..], Vec::as_slice);
+                        let list = List(rows, |m| Milestone(MilestoneRow::Model(m), fields));
+                        map.serialize_entry(key, &list)?;
+                    }
+                    Milestones::Cells { fields: read, rows } => {
+                        let rows = rows.get(&row.id).map_or(&[][..], Vec::as_slice);
+                        let list = List(rows, |cells| {
+                            Milestone(MilestoneRow::Cells(cells, read), fields)
+                        });
+                        map.serialize_entry(key, &list)?;
+                    }
+                },
                 ReleaseField::Stakeholders(fields) => {
                     let rows = related
                         .stakeholders
@@ -194,7 +202,26 @@ impl Serialize for Release<'_> {
     }
 }
 
-struct Milestone<'a>(&'a milestone::Model, &'a [(Name, MilestoneField)]);
+/// A milestone as read: a whole row, or the cells of some of its fields.
+#[derive(Clone, Copy)]
+enum MilestoneRow<'a> {
+    Model(&'a milestone::Model),
+    Cells(&'a Vec<Cell>, &'a [MilestoneScalar]),
+}
+
+impl<'a> MilestoneRow<'a> {
+    fn scalar(self, scalar: MilestoneScalar) -> Option<Scalar<'a>> {
+        match self {
+            MilestoneRow::Model(row) => Some(scalar.of(row)),
+            MilestoneRow::Cells(cells, read) => {
+                let at = read.iter().position(|field| *field == scalar)?;
+                scalar.of_cell(cells.get(at)?)
+            }
+        }
+    }
+}
+
+struct Milestone<'a>(MilestoneRow<'a>, &'a [(Name, MilestoneField)]);
 
 impl Serialize for Milestone<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -206,7 +233,10 @@ impl Serialize for Milestone<'_> {
                     map.serialize_entry(key.as_str(), type_names::MILESTONE)?
                 }
                 MilestoneField::Scalar(scalar) => {
-                    map.serialize_entry(key.as_str(), &scalar.of(row))?
+                    let value = row
+                        .scalar(*scalar)
+                        .ok_or_else(|| S::Error::custom("a milestone value out of its type"))?;
+                    map.serialize_entry(key.as_str(), &value)?
                 }
             }
         }
