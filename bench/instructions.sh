@@ -4,14 +4,22 @@
 # be compared exactly. Serves the benchmark list query (20 releases with their
 # milestones) on PostgreSQL from `seed-bench`, N times after a warm-up.
 #
-#   bench/instructions.sh [--requests N] BIN [OTHER_BIN]
+#   bench/instructions.sh [--requests N] [--body JSON] BIN [OTHER_BIN]
 # Prints instructions per request for each binary and, with two, their ratio;
 # the callgrind files stay in the printed folder (callgrind_annotate reads them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=300
-if [ "${1:-}" = --requests ]; then requests="$2"; shift 2; fi
-[ $# -ge 1 ] || { echo "usage: bench/instructions.sh [--requests N] BIN [OTHER_BIN]" >&2; exit 2; }
+query='{"query":"{ releases(first: 20) { nodes { id title status plannedStart milestones { id title status sequence } } } }"}'
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) requests="$2"; shift 2 ;;
+    # another request body, such as '{"query":"mutation { addMilestone(input: { releaseId: \"6\", title: \"x\" }) { id } }"}'
+    --body) query="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 1 ] || { echo "usage: bench/instructions.sh [--requests N] [--body JSON] BIN [OTHER_BIN]" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -21,7 +29,6 @@ trap 'pkill -f "callgrind-out-file=$work" 2>/dev/null || true; psql -h 127.0.0.1
 export RELEASEDESK_DATABASE__URL="postgres://postgres@127.0.0.1:5432/$name" RELEASEDESK_LOG__FILTER=warn
 "$1" migrate >/dev/null
 token=$("$1" seed-bench --releases 2000 | tail -n 1)
-query='{"query":"{ releases(first: 20) { nodes { id title status plannedStart milestones { id title status sequence } } } }"}'
 
 measure() { # binary label
   local bin=$1 label=$2 port=$(( 30000 + RANDOM % 20000 ))

@@ -61,7 +61,7 @@ pub struct AuditFilter {
 
 /// Writes one audit event.
 pub async fn record<C: ConnectionTrait>(db: &C, entry: AuditEntry) -> DomainResult<()> {
-    audit_event::ActiveModel {
+    let event = audit_event::ActiveModel {
         occurred_at: Set(entry.occurred_at),
         actor_id: Set(entry.actor_id),
         token_id: Set(entry.token_id),
@@ -70,9 +70,11 @@ pub async fn record<C: ConnectionTrait>(db: &C, entry: AuditEntry) -> DomainResu
         outcome: Set(entry.outcome),
         arguments: Set(entry.arguments),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    // nothing reads the row back, so none is returned and decoded
+    audit_event::Entity::insert(event)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

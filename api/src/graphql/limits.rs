@@ -211,31 +211,35 @@ fn set_code_if_missing(error: &mut ServerError, error_code: &'static str) {
     }
 }
 
+/// Request data: the request's parsed document was set from its own text
+/// (the endpoint's document cache), so the limits do not parse it again.
+#[derive(Debug, Clone, Copy)]
+pub struct Preparsed;
+
 #[async_trait::async_trait]
 impl Extension for QueryLimits {
-    /// Parses once, checks what is cheap to count on the document, and hands the
-    /// parsed document on so the library does not parse again.
+    /// Parses once (unless the endpoint handed over the document it parsed,
+    /// see [`Preparsed`]), checks what is cheap to count on the document, and
+    /// hands the parsed document on so the library does not parse again.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let document = self.parse(&request.query)?;
-        if let Some(labels) = request_data::<OperationLabels>(&request) {
-            labels.push(operation_label(
-                &document,
-                request.operation_name.as_deref(),
-            ));
+        if request_data::<Preparsed>(&request).is_none() {
+            let document = self.parse(&request.query)?;
+            request.set_parsed_query(document);
         }
+        let labels = request_data::<OperationLabels>(&request).cloned();
         let transport = request_data::<Transport>(&request).copied();
-        self.check(
-            &document,
-            transport,
-            request.operation_name.as_deref(),
-            &request.variables,
-        )?;
-        request.set_parsed_query(document);
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let document = request.parsed_query()?;
+        if let Some(labels) = labels {
+            labels.push(operation_label(document, operation_name.as_deref()));
+        }
+        self.check(document, transport, operation_name.as_deref(), &variables)?;
         next.run(ctx, request).await
     }
 

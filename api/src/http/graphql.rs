@@ -370,7 +370,9 @@ async fn run(
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let response = if limits::has_mutation(&document, operation_name.as_deref()) {
-        schemas.writes.execute(with_request_data(request)).await
+        let mut request = with_request_data(request).data(limits::Preparsed);
+        request.set_parsed_query(ExecutableDocument::clone(&document));
+        schemas.writes.execute(request).await
     } else {
         if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
             if let Some(labels) = labels.downcast_ref::<OperationLabels>() {

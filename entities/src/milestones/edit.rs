@@ -39,8 +39,7 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     windows::ordered((new.planned_start, new.planned_end), "plannedEnd")?;
     // the release is read, and the next sequence number taken, under its lock
-    releases::lock(tx, new.release_id).await?;
-    let release = releases::find_visible(tx, new.release_id).await?;
+    let release = releases::find_visible_locked(tx, new.release_id).await?;
     let txn = tx.db();
     if !release.status.is_open() || release.status == ReleaseStatus::Review {
         return Err(DomainError::validation(

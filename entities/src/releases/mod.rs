@@ -16,6 +16,7 @@ pub use transition::reason_for;
 pub(crate) use transition::{apply, open_phases};
 
 use crate::entity::{person, release, stakeholder, StakeholderRole};
+use crate::rows::Positional;
 use crate::{DomainError, DomainResult, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
 
@@ -30,26 +31,35 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<release::
 /// Loads a release the actor of `tx` may see, or answers `NotFound` (a release
 /// that exists but is hidden is not told apart from a missing one).
 pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<release::Model> {
-    let mut query = release::Entity::find_by_id(id);
-    if let Some(visibility) = tx.stamp().actor.visibility() {
-        query = query.filter(visibility.condition());
-    }
-    query
+    visible(tx, id)
+        .into_model::<Positional<release::Model>>()
         .one(tx.db())
         .await?
+        .map(|row| row.0)
         .ok_or_else(|| DomainError::not_found("release", id))
 }
 
-/// Locks release `id` until the unit of work ends (`SELECT … FOR UPDATE` on
-/// PostgreSQL; SQLite's write transaction already holds the whole database), so
-/// changes that read and then extend its children queue instead of colliding.
-pub(crate) async fn lock(tx: &Tx, id: i32) -> DomainResult<()> {
-    release::Entity::find_by_id(id)
+/// Like [`find_visible`], and locks the release until the unit of work ends
+/// (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transaction already
+/// holds the whole database), so changes that read and then extend its
+/// children queue instead of colliding. One statement.
+pub(crate) async fn find_visible_locked(tx: &Tx, id: i32) -> DomainResult<release::Model> {
+    visible(tx, id)
         .lock_exclusive()
+        .into_model::<Positional<release::Model>>()
         .one(tx.db())
         .await?
-        .map(|_| ())
+        .map(|row| row.0)
         .ok_or_else(|| DomainError::not_found("release", id))
+}
+
+/// Release `id` if the actor of `tx` may see it.
+fn visible(tx: &Tx, id: i32) -> Select<release::Entity> {
+    let query = release::Entity::find_by_id(id);
+    match tx.stamp().actor.visibility() {
+        Some(visibility) => query.filter(visibility.condition()),
+        None => query,
+    }
 }
 
 pub(crate) async fn require_person<C: ConnectionTrait>(

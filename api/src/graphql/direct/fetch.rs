@@ -4,9 +4,9 @@
 
 use super::fields::MilestoneScalar;
 use super::plan::{Needs, Plan, Root};
-use entities::rows::Cell;
 use entities::entity::{milestone, person, release, stakeholder};
 use entities::releases::list::{self, Page, ReleaseFilter, SortOrder, Visibility};
+use entities::rows::Cell;
 use entities::{milestones, people, stakeholders, DomainResult};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeSet, HashMap};
