@@ -8,7 +8,8 @@ use crate::lifecycle::release::status_name as release_status_name;
 use crate::policy::Capability;
 use crate::{releases, validate, windows, DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
-use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
+use sea_orm::sea_query::{ExprTrait, Func, Query};
+use sea_orm::{prelude::*, ActiveEnum, ActiveValue::Set, FromQueryResult};
 
 /// Input of [`add`].
 #[derive(Debug, Clone)]
@@ -51,38 +52,70 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
         ));
     }
     windows::check_milestone(&release, (new.planned_start, new.planned_end))?;
-    let last_sequence: Option<i32> = milestone::Entity::find()
-        .select_only()
-        .column_as(milestone::Column::Sequence.max(), "s")
-        .filter(milestone::Column::ReleaseId.eq(release.id))
-        .into_tuple::<Option<i32>>()
-        .one(txn)
-        .await?
-        .flatten();
     let starts_now =
         release.status == ReleaseStatus::Active && count_open(txn, release.id).await? == 0;
-    let created = milestone::ActiveModel {
-        release_id: Set(release.id),
-        sequence: Set(last_sequence.unwrap_or(0) + 1),
-        title: Set(title.clone()),
-        description: Set(description),
-        status: Set(if starts_now {
-            MilestoneStatus::Active
-        } else {
-            MilestoneStatus::Planned
-        }),
-        requires_approval: Set(new.requires_approval),
-        planned_start: Set(new.planned_start),
-        planned_end: Set(new.planned_end),
-        actual_start: Set(starts_now.then_some(tx.now())),
-        actual_end: Set(None),
-        created_at: Set(tx.now()),
-        updated_at: Set(tx.now()),
-        version: Set(1),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    let status = if starts_now {
+        MilestoneStatus::Active
+    } else {
+        MilestoneStatus::Planned
+    };
+    // the next sequence number is taken in the insert itself, under the release's lock
+    let next_sequence = Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(
+                    Expr::from(Func::coalesce([
+                        Expr::col(milestone::Column::Sequence).max(),
+                        Expr::val(0),
+                    ]))
+                    .add(1),
+                )
+                .from(milestone::Entity)
+                .and_where(Expr::col(milestone::Column::ReleaseId).eq(release.id))
+                .to_owned()
+                .into(),
+        ),
+    );
+    use milestone::Column as C;
+    let insert = Query::insert()
+        .into_table(milestone::Entity)
+        .columns([
+            C::ReleaseId,
+            C::Sequence,
+            C::Title,
+            C::Description,
+            C::Status,
+            C::RequiresApproval,
+            C::PlannedStart,
+            C::PlannedEnd,
+            C::ActualStart,
+            C::ActualEnd,
+            C::CreatedAt,
+            C::UpdatedAt,
+            C::Version,
+        ])
+        .values_panic([
+            release.id.into(),
+            next_sequence,
+            title.clone().into(),
+            description.into(),
+            status.into_value().into(),
+            new.requires_approval.into(),
+            new.planned_start.into(),
+            new.planned_end.into(),
+            starts_now.then_some(tx.now()).into(),
+            Option::<DateTime<Utc>>::None.into(),
+            tx.now().into(),
+            tx.now().into(),
+            1.into(),
+        ])
+        .returning_all()
+        .to_owned();
+    let created = milestone::Model::find_by_statement(txn.get_database_backend().build(&insert))
+        .one(txn)
+        .await?
+        .ok_or(DbErr::RecordNotInserted)?;
     tx.record(
         Subject::Release(release.id),
         [
