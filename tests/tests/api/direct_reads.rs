@@ -373,12 +373,7 @@ fn cases(ids: &[String], cursor: &str) -> Vec<Case> {
 
 async fn direct_answers_equal_the_executors(app: &TestApp) {
     let (ids, viewer_token, _) = seed(app).await;
-    let mut settings = (*app.context().settings).clone();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.graphql.direct_reads = false;
-    let library = Application::start(settings, app.database().clone(), app.clock.clone())
-        .await
-        .expect("start the second application");
+    let library = reference_app(app).await;
     let library_url = format!("http://{}", library.addr);
     let page = app
         .ok("{ releases(first: 3) { edges { cursor } } }", json!({}))
@@ -456,6 +451,275 @@ async fn direct_answers_equal_the_executors(app: &TestApp) {
     library.stop().await.expect("stop the second application");
 }
 
+/// A small deterministic generator (an LCG), so the random documents are the
+/// same on every run.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % sides as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.roll(options.len())]
+    }
+
+    /// Some of `fields`, in a random order, now and then one twice.
+    fn some(&mut self, fields: &[&str]) -> String {
+        let mut chosen: Vec<String> = Vec::new();
+        for _ in 0..1 + self.roll(fields.len()) {
+            let field = self.pick(fields);
+            let aliased = match self.roll(6) {
+                0 => format!("a{}: {field}", self.roll(3)),
+                _ => field.to_owned(),
+            };
+            chosen.push(aliased);
+        }
+        chosen.join(" ")
+    }
+}
+
+const RELEASE_SCALARS: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "type",
+    "scope",
+    "status",
+    "plannedStart",
+    "plannedEnd",
+    "actualStart",
+    "actualEnd",
+    "reviewOutcome",
+    "lessonsLearned",
+    "cancelReason",
+    "templateId",
+    "createdAt",
+    "updatedAt",
+    "version",
+    "__typename",
+];
+const MILESTONE_SCALARS: &[&str] = &[
+    "id",
+    "sequence",
+    "title",
+    "description",
+    "status",
+    "requiresApproval",
+    "plannedStart",
+    "plannedEnd",
+    "actualStart",
+    "actualEnd",
+    "updatedAt",
+    "version",
+    "__typename",
+];
+const PERSON_SCALARS: &[&str] = &["id", "name", "email", "createdAt", "__typename"];
+
+fn random_release(dice: &mut Dice) -> String {
+    let mut parts = vec![dice.some(RELEASE_SCALARS)];
+    if dice.roll(2) == 0 {
+        parts.push(format!("milestones {{ {} }}", dice.some(MILESTONE_SCALARS)));
+    }
+    if dice.roll(3) == 0 {
+        parts.push(format!("owner {{ {} }}", dice.some(PERSON_SCALARS)));
+    }
+    if dice.roll(3) == 0 {
+        parts.push(format!(
+            "stakeholders {{ {} person {{ {} }} }}",
+            dice.some(&["id", "role", "notify", "createdAt", "__typename"]),
+            dice.some(PERSON_SCALARS)
+        ));
+    }
+    match dice.roll(12) {
+        0 => parts.push("... on Release { id title }".into()),
+        1 => parts.push("bogus".into()),
+        2 => parts.push("availableActions".into()),
+        _ => {}
+    }
+    parts.join(" ")
+}
+
+fn random_document(dice: &mut Dice, ids: &[String], cursor: &str) -> (String, Value) {
+    let mut roots = Vec::new();
+    let mut variables = serde_json::Map::new();
+    let mut definitions = Vec::new();
+    for n in 0..1 + dice.roll(2) {
+        let alias = if n == 0 {
+            String::new()
+        } else {
+            format!("r{n}: ")
+        };
+        if dice.roll(3) == 0 {
+            let id = match dice.roll(6) {
+                0 => "\"0\"".to_owned(),
+                1 => "\"abc\"".to_owned(),
+                2 => "424242".to_owned(),
+                _ => format!("\"{}\"", ids[dice.roll(ids.len())]),
+            };
+            let id = if dice.roll(3) == 0 {
+                definitions.push(format!("$id{n}: ID!"));
+                variables.insert(format!("id{n}"), json!(id.trim_matches('"')));
+                format!("$id{n}")
+            } else {
+                id
+            };
+            roots.push(format!(
+                "{alias}release(id: {id}) {{ {} }}",
+                random_release(dice)
+            ));
+        } else {
+            let mut arguments = Vec::new();
+            let size = ["0", "1", "3", "100", "101", "-1", "null"];
+            match dice.roll(5) {
+                0 => arguments.push(format!("first: {}", dice.pick(&size))),
+                1 => arguments.push(format!("last: {}", dice.pick(&size))),
+                2 => {
+                    definitions.push(format!("$n{n}: Int"));
+                    variables.insert(format!("n{n}"), json!(dice.roll(5)));
+                    arguments.push(format!("first: $n{n}"));
+                }
+                _ => {}
+            }
+            match dice.roll(6) {
+                0 => arguments.push(format!("after: \"{cursor}\"")),
+                1 => arguments.push(format!("before: \"{cursor}\"")),
+                2 => arguments.push("after: \"garbage\"".into()),
+                _ => {}
+            }
+            let arguments = if arguments.is_empty() {
+                String::new()
+            } else {
+                format!("({})", arguments.join(", "))
+            };
+            let mut connection = Vec::new();
+            if dice.roll(2) == 0 {
+                connection.push(format!("nodes {{ {} }}", random_release(dice)));
+            }
+            if dice.roll(2) == 0 {
+                connection.push(format!(
+                    "edges {{ cursor node {{ {} }} }}",
+                    random_release(dice)
+                ));
+            }
+            if dice.roll(3) == 0 || connection.is_empty() {
+                connection.push(format!(
+                    "pageInfo {{ {} }}",
+                    dice.some(&["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"])
+                ));
+            }
+            if dice.roll(10) == 0 {
+                connection.push("totalCount".into());
+            }
+            roots.push(format!(
+                "{alias}releases{arguments} {{ {} }}",
+                connection.join(" ")
+            ));
+        }
+    }
+    let header = if definitions.is_empty() {
+        String::new()
+    } else {
+        format!("query({})", definitions.join(", "))
+    };
+    (
+        format!("{header} {{ {} }}", roots.join(" ")),
+        Value::Object(variables),
+    )
+}
+
+/// Random documents over the fields the direct path knows, and some it does
+/// not: both paths answer each alike.
+async fn random_documents_answer_alike(app: &TestApp) {
+    let (ids, viewer_token, _) = seed(app).await;
+    let library = reference_app(app).await;
+    let library_url = format!("http://{}", library.addr);
+    let page = app
+        .ok("{ releases(first: 3) { edges { cursor } } }", json!({}))
+        .await;
+    let cursor = page["releases"]["edges"][1]["cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_owned();
+    let mut dice = Dice(20_261_127);
+    let mut direct = 0;
+    for (who, token) in [
+        ("admin", app.admin_token.as_str()),
+        ("stakeholder", &viewer_token),
+    ] {
+        for url in [&app.base_url, &library_url] {
+            ask(
+                app,
+                url,
+                token,
+                &json!({ "query": "{ __typename }" }),
+                "warm",
+            )
+            .await;
+        }
+        for n in 0..150 {
+            let (query, variables) = random_document(&mut dice, &ids, &cursor);
+            let body = json!({ "query": query, "variables": variables });
+            let request_id = format!("random-{:?}-{who}-{n}", app.backend);
+            let answer = ask(app, &app.base_url, token, &body, &request_id).await;
+            let reference = ask(app, &library_url, token, &body, "reference").await;
+            assert_eq!(answer.status, reference.status, "{who}: {query}");
+            assert_eq!(
+                comparable(&answer.body),
+                comparable(&reference.body),
+                "{who}: {query} with {variables}"
+            );
+            if answered_directly(&request_id) == Some(true) {
+                direct += 1;
+                // several roots share one statement per relation, as the request
+                // loader shares them; never more statements than the executor
+                assert!(
+                    answer.statements <= reference.statements,
+                    "{who}: {} statements against {} for {query}",
+                    answer.statements,
+                    reference.statements
+                );
+            }
+        }
+    }
+    // the generator reaches the direct path often, and the executor too
+    assert!(
+        (50..280).contains(&direct),
+        "{direct} of 300 answered directly"
+    );
+    library.stop().await.expect("stop the second application");
+}
+
+/// A body to compare: the bytes when it holds no errors; with errors, the
+/// parsed JSON with its errors sorted, since the library orders the errors of
+/// several root fields by which resolver failed first.
+fn comparable(body: &str) -> String {
+    let Ok(mut parsed) = serde_json::from_str::<Value>(body) else {
+        return body.to_owned();
+    };
+    match parsed.get_mut("errors").and_then(Value::as_array_mut) {
+        Some(errors) => {
+            errors.sort_by_key(|error| error.to_string());
+            parsed.to_string()
+        }
+        None => body.to_owned(),
+    }
+}
+
+/// A second application on `app`'s database with the direct path off.
+async fn reference_app(app: &TestApp) -> Application {
+    let mut settings = (*app.context().settings).clone();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.graphql.direct_reads = false;
+    Application::start(settings, app.database().clone(), app.clock.clone())
+        .await
+        .expect("start the second application")
+}
+
 /// Batches mix direct and executed answers in one array.
 async fn a_batch_mixes_both_paths(app: &TestApp) {
     let owner = fixtures::person(app, "Owner").await;
@@ -498,6 +762,14 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn random_documents_answer_alike() {
+        releasedesk_tests::run_on_with(Backend::Sqlite, settings(), |app| {
+            Box::pin(super::random_documents_answer_alike(app))
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_batch_mixes_both_paths() {
         releasedesk_tests::run_on_with(Backend::Sqlite, settings(), |app| {
             Box::pin(super::a_batch_mixes_both_paths(app))
@@ -513,6 +785,14 @@ mod postgres {
     async fn direct_answers_equal_the_executors() {
         releasedesk_tests::run_on_with(Backend::Postgres, settings(), |app| {
             Box::pin(super::direct_answers_equal_the_executors(app))
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn random_documents_answer_alike() {
+        releasedesk_tests::run_on_with(Backend::Postgres, settings(), |app| {
+            Box::pin(super::random_documents_answer_alike(app))
         })
         .await;
     }

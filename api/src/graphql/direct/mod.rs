@@ -39,6 +39,6 @@ pub async fn answer(
 ) -> Option<Vec<u8>> {
     let plan = plan::plan(document, operation_name, variables, limits)?;
     // a failed read runs again through the library, which reports it
-    let fetched = fetch::fetch(db, visibility, &plan).await.ok()??;
-    render::response(&plan, &fetched).ok()
+    let (fetched, related) = fetch::fetch(db, visibility, &plan).await.ok()??;
+    render::response(&plan, &fetched, &related).ok()
 }

@@ -122,6 +122,21 @@ impl Needs {
         needs
     }
 
+    /// Adds what `other` needs.
+    pub fn merge(&mut self, other: Needs) {
+        self.owner |= other.owner;
+        self.stakeholders |= other.stakeholders;
+        self.stakeholder_people |= other.stakeholder_people;
+        if let Some(fields) = other.milestones {
+            let mine = self.milestones.get_or_insert_with(Vec::new);
+            for field in fields {
+                if !mine.contains(&field) {
+                    mine.push(field);
+                }
+            }
+        }
+    }
+
     /// Adds what the releases under a connection field need.
     pub fn add_connection(&mut self, field: &ConnectionField) {
         match field {

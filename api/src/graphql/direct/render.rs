@@ -1,7 +1,7 @@
 //! Writing a planned answer as JSON, keys in selection order, straight from the
 //! rows: no `Value` tree in between.
 
-use super::fetch::{Fetched, Milestones, Related};
+use super::fetch::{Fetched, Related};
 use super::fields::{MilestoneScalar, Scalar};
 use super::plan::{
     type_names, ConnectionField, EdgeField, MilestoneField, PageInfoField, PersonField, Plan,
@@ -14,16 +14,27 @@ use entities::releases::list::SortKey;
 use entities::rows::Cell;
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// The response body `{"data": …}` for `plan` with what was fetched for each root.
-pub fn response(plan: &Plan, fetched: &[Fetched]) -> Result<Vec<u8>, serde_json::Error> {
+/// The response body `{"data": …}` for `plan` with what was fetched for each
+/// root and what their releases relate to.
+pub fn response(
+    plan: &Plan,
+    fetched: &[Fetched],
+    related: &Related,
+) -> Result<Vec<u8>, serde_json::Error> {
     let mut body = Vec::with_capacity(4096);
-    Response { plan, fetched }.serialize(&mut serde_json::Serializer::new(&mut body))?;
+    let response = Response {
+        plan,
+        fetched,
+        related,
+    };
+    response.serialize(&mut serde_json::Serializer::new(&mut body))?;
     Ok(body)
 }
 
 struct Response<'a> {
     plan: &'a Plan,
     fetched: &'a [Fetched],
+    related: &'a Related,
 }
 
 impl Serialize for Response<'_> {
@@ -39,12 +50,13 @@ struct Data<'a>(&'a Response<'a>);
 impl Serialize for Data<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let roots = &self.0.plan.roots;
+        let related = self.0.related;
         let mut map = serializer.serialize_map(Some(roots.len()))?;
         for ((key, root), fetched) in roots.iter().zip(self.0.fetched) {
             let key = key.as_str();
             match (root, fetched) {
                 (Root::Typename, _) => map.serialize_entry(key, type_names::QUERY)?,
-                (Root::Releases { fields, .. }, Fetched::Page { page, related }) => {
+                (Root::Releases { fields, .. }, Fetched::Page(page)) => {
                     let connection = Connection {
                         rows: &page.releases,
                         has_previous: page.has_previous,
@@ -55,7 +67,7 @@ impl Serialize for Data<'_> {
                     };
                     map.serialize_entry(key, &connection)?;
                 }
-                (Root::Release { fields, .. }, Fetched::One { release, related }) => {
+                (Root::Release { fields, .. }, Fetched::One(release)) => {
                     map.serialize_entry(key, &Release(release, fields, related))?;
                 }
                 _ => return Err(S::Error::custom("the fetched data does not fit the plan")),
@@ -174,20 +186,23 @@ impl Serialize for Release<'_> {
                         .ok_or_else(|| S::Error::custom("owner is missing"))?;
                     map.serialize_entry(key, &Person(owner, fields))?;
                 }
-                ReleaseField::Milestones(fields) => match &related.milestones {
-                    Milestones::Models(by_release) => {
-                        let rows = by_release.get(&row.id).map_or(&[][..], Vec::as_slice);
+                ReleaseField::Milestones(fields) => {
+                    // whole rows where `release(id)` joined them, else the page's cells
+                    if let Some(rows) = related.joined.get(&row.id) {
                         let list = List(rows, |m| Milestone(MilestoneRow::Model(m), fields));
                         map.serialize_entry(key, &list)?;
-                    }
-                    Milestones::Cells { fields: read, rows } => {
-                        let rows = rows.get(&row.id).map_or(&[][..], Vec::as_slice);
+                    } else {
+                        let read = &related.milestone_fields;
+                        let rows = related
+                            .milestone_cells
+                            .get(&row.id)
+                            .map_or(&[][..], Vec::as_slice);
                         let list = List(rows, |cells| {
                             Milestone(MilestoneRow::Cells(cells, read), fields)
                         });
                         map.serialize_entry(key, &list)?;
                     }
-                },
+                }
                 ReleaseField::Stakeholders(fields) => {
                     let rows = related
                         .stakeholders
