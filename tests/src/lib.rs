@@ -490,9 +490,28 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// Declares each listed `async fn name(app: &TestApp)` as two tests, `sqlite::name`
-/// and `postgres::name`, each on a fresh database torn down afterwards.
+/// and `postgres::name`, each on a fresh database torn down afterwards; with
+/// `with settings();` first, the apps start with those settings.
 #[macro_export]
 macro_rules! on_both_databases {
+    (with $settings:expr; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_on_with($crate::Backend::Sqlite, $settings, |app| Box::pin(super::$name(app))).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run_on_with($crate::Backend::Postgres, $settings, |app| Box::pin(super::$name(app))).await;
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(

@@ -8,7 +8,7 @@
 use crate::fixtures;
 use entities::entity::Role;
 use releasedesk::app::Application;
-use releasedesk_tests::{captured_logs, test_settings, Backend, TestApp};
+use releasedesk_tests::{captured_logs, on_both_databases, test_settings, TestApp};
 use serde_json::{json, Value};
 
 /// Which path answers a document.
@@ -744,64 +744,16 @@ async fn a_batch_mixes_both_paths(app: &TestApp) {
     assert_eq!(answered_directly(&request_id), Some(true));
 }
 
+/// Test settings with batching on, for the batch test.
 fn settings() -> releasedesk::config::Settings {
     let mut settings = test_settings();
     settings.server.batching = true;
     settings
 }
 
-mod sqlite {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn direct_answers_equal_the_executors() {
-        releasedesk_tests::run_on_with(Backend::Sqlite, settings(), |app| {
-            Box::pin(super::direct_answers_equal_the_executors(app))
-        })
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn random_documents_answer_alike() {
-        releasedesk_tests::run_on_with(Backend::Sqlite, settings(), |app| {
-            Box::pin(super::random_documents_answer_alike(app))
-        })
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_mixes_both_paths() {
-        releasedesk_tests::run_on_with(Backend::Sqlite, settings(), |app| {
-            Box::pin(super::a_batch_mixes_both_paths(app))
-        })
-        .await;
-    }
-}
-
-mod postgres {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn direct_answers_equal_the_executors() {
-        releasedesk_tests::run_on_with(Backend::Postgres, settings(), |app| {
-            Box::pin(super::direct_answers_equal_the_executors(app))
-        })
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn random_documents_answer_alike() {
-        releasedesk_tests::run_on_with(Backend::Postgres, settings(), |app| {
-            Box::pin(super::random_documents_answer_alike(app))
-        })
-        .await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_mixes_both_paths() {
-        releasedesk_tests::run_on_with(Backend::Postgres, settings(), |app| {
-            Box::pin(super::a_batch_mixes_both_paths(app))
-        })
-        .await;
-    }
-}
+on_both_databases!(
+    with super::settings();
+    direct_answers_equal_the_executors,
+    random_documents_answer_alike,
+    a_batch_mixes_both_paths,
+);
