@@ -18,22 +18,24 @@ pub struct AuditContext {
 /// Writes the successful-call audit event of `stamp`, if it carries one; call it in
 /// the change's transaction, just before commit.
 pub async fn record_success<C: ConnectionTrait>(db: &C, stamp: &Stamp) -> DomainResult<()> {
-    let Some(context) = &stamp.audit else {
-        return Ok(());
-    };
-    record(
-        db,
-        AuditEntry {
-            occurred_at: stamp.at,
-            actor_id: stamp.actor.person_id(),
-            token_id: context.token_id,
-            request_id: context.request_id.clone(),
-            operation: context.operation.clone(),
-            outcome: "OK".into(),
-            arguments: context.arguments.clone(),
-        },
-    )
-    .await
+    match success_entry(stamp) {
+        Some(entry) => record(db, entry).await,
+        None => Ok(()),
+    }
+}
+
+/// The audit event of the change `stamp` makes, if it is audited.
+pub(crate) fn success_entry(stamp: &Stamp) -> Option<AuditEntry> {
+    let context = stamp.audit.as_ref()?;
+    Some(AuditEntry {
+        occurred_at: stamp.at,
+        actor_id: stamp.actor.person_id(),
+        token_id: context.token_id,
+        request_id: context.request_id.clone(),
+        operation: context.operation.clone(),
+        outcome: "OK".into(),
+        arguments: context.arguments.clone(),
+    })
 }
 
 /// One mutation attempt to record.
@@ -46,6 +48,22 @@ pub struct AuditEntry {
     pub operation: String,
     pub outcome: String,
     pub arguments: Option<String>,
+}
+
+impl AuditEntry {
+    /// The row to insert.
+    pub(crate) fn row(self) -> audit_event::ActiveModel {
+        audit_event::ActiveModel {
+            occurred_at: Set(self.occurred_at),
+            actor_id: Set(self.actor_id),
+            token_id: Set(self.token_id),
+            request_id: Set(self.request_id),
+            operation: Set(self.operation),
+            outcome: Set(self.outcome),
+            arguments: Set(self.arguments),
+            ..Default::default()
+        }
+    }
 }
 
 /// Which audit events to list; newest first.
@@ -61,18 +79,8 @@ pub struct AuditFilter {
 
 /// Writes one audit event.
 pub async fn record<C: ConnectionTrait>(db: &C, entry: AuditEntry) -> DomainResult<()> {
-    let event = audit_event::ActiveModel {
-        occurred_at: Set(entry.occurred_at),
-        actor_id: Set(entry.actor_id),
-        token_id: Set(entry.token_id),
-        request_id: Set(entry.request_id),
-        operation: Set(entry.operation),
-        outcome: Set(entry.outcome),
-        arguments: Set(entry.arguments),
-        ..Default::default()
-    };
     // nothing reads the row back, so none is returned and decoded
-    audit_event::Entity::insert(event)
+    audit_event::Entity::insert(entry.row())
         .exec_without_returning(db)
         .await?;
     Ok(())
