@@ -3,7 +3,7 @@
 
 use super::error::{list_limit, parse_id, GqlResultExt};
 use super::guard;
-use super::loaders::{MilestoneById, ReleaseById, VotesOf};
+use super::loaders::{MilestoneById, PersonById, ReleaseById, VotesOf};
 use super::milestone::Milestone;
 use super::people::{load_person, Person};
 use super::release::Release;
@@ -279,6 +279,71 @@ pub struct ApprovalFilterInput {
 #[derive(Default)]
 pub struct ApprovalQuery;
 
+/// Warms the request loader with what a list of approvals selects, one batch
+/// per relation, so the list costs a fixed number of statements whatever the
+/// load on the machine (no batching window decides it).
+async fn prefetch(ctx: &Context<'_>, rows: &[approval_request::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let loader = ctx.data::<RequestLoader>()?;
+    let selection = ctx.look_ahead();
+    let releases = async {
+        if selection.field("release").exists() {
+            loader
+                .load_many(rows.iter().map(|r| ReleaseById(r.release_id)))
+                .await
+                .gql()?;
+        }
+        Ok::<_, async_graphql::Error>(())
+    };
+    let milestones = async {
+        if selection.field("milestone").exists() {
+            loader
+                .load_many(
+                    rows.iter()
+                        .filter_map(|r| r.milestone_id)
+                        .map(MilestoneById),
+                )
+                .await
+                .gql()?;
+        }
+        Ok(())
+    };
+    let votes = async {
+        let votes = selection.field("votes");
+        if !votes.exists() {
+            return Ok(Vec::new());
+        }
+        let loaded = loader
+            .load_many(rows.iter().map(|r| VotesOf(r.id)))
+            .await
+            .gql()?;
+        let mut people = Vec::new();
+        for vote in loaded.values().flatten() {
+            if votes.field("approver").exists() {
+                people.push(vote.approver_id);
+            }
+            if votes.field("decidedBy").exists() {
+                people.extend(vote.decided_by);
+            }
+            if votes.field("delegatedTo").exists() {
+                people.extend(vote.delegated_to);
+            }
+        }
+        Ok(people)
+    };
+    let ((), (), people) = tokio::try_join!(releases, milestones, votes)?;
+    if !people.is_empty() {
+        let people: std::collections::BTreeSet<i32> = people.into_iter().collect();
+        loader
+            .load_many(people.into_iter().map(PersonById))
+            .await
+            .gql()?;
+    }
+    Ok(())
+}
+
 #[Object]
 impl ApprovalQuery {
     /// Approval requests, newest first. Release managers, administrators and
@@ -302,7 +367,7 @@ impl ApprovalQuery {
                 .map(|id| parse_id(id, "releaseId"))
                 .transpose()?,
         };
-        Ok(approvals::list(
+        let rows = approvals::list(
             &app.db,
             &viewer.actor(),
             &domain_filter,
@@ -310,10 +375,9 @@ impl ApprovalQuery {
             limit,
         )
         .await
-        .gql()?
-        .into_iter()
-        .map(Approval)
-        .collect())
+        .gql()?;
+        prefetch(ctx, &rows).await?;
+        Ok(rows.into_iter().map(Approval).collect())
     }
 
     /// One approval request.
