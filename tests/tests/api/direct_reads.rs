@@ -372,32 +372,19 @@ fn cases(ids: &[String], cursor: &str) -> Vec<Case> {
 }
 
 async fn direct_answers_equal_the_executors(app: &TestApp) {
-    let (ids, viewer_token, _) = seed(app).await;
-    let library = reference_app(app).await;
-    let library_url = format!("http://{}", library.addr);
-    let page = app
-        .ok("{ releases(first: 3) { edges { cursor } } }", json!({}))
-        .await;
-    let cursor = page["releases"]["edges"][1]["cursor"]
-        .as_str()
-        .expect("a cursor")
-        .to_owned();
+    let Setup {
+        ids,
+        viewer_token,
+        library,
+        library_url,
+        cursor,
+    } = setup(app).await;
     let mut checked = 0;
     for (who, token) in [
         ("admin", app.admin_token.as_str()),
         ("stakeholder", &viewer_token),
     ] {
-        // authentication is remembered per app; pay it on both before counting
-        for url in [&app.base_url, &library_url] {
-            ask(
-                app,
-                url,
-                token,
-                &json!({ "query": "{ __typename }" }),
-                "warm",
-            )
-            .await;
-        }
+        warm(app, token, &library_url).await;
         for (n, case) in cases(&ids, &cursor).into_iter().enumerate() {
             let mut body = json!({ "query": case.query, "variables": case.variables });
             if let Some(name) = case.operation_name {
@@ -635,32 +622,20 @@ fn random_document(dice: &mut Dice, ids: &[String], cursor: &str) -> (String, Va
 /// Random documents over the fields the direct path knows, and some it does
 /// not: both paths answer each alike.
 async fn random_documents_answer_alike(app: &TestApp) {
-    let (ids, viewer_token, _) = seed(app).await;
-    let library = reference_app(app).await;
-    let library_url = format!("http://{}", library.addr);
-    let page = app
-        .ok("{ releases(first: 3) { edges { cursor } } }", json!({}))
-        .await;
-    let cursor = page["releases"]["edges"][1]["cursor"]
-        .as_str()
-        .expect("a cursor")
-        .to_owned();
+    let Setup {
+        ids,
+        viewer_token,
+        library,
+        library_url,
+        cursor,
+    } = setup(app).await;
     let mut dice = Dice(20_261_127);
     let mut direct = 0;
     for (who, token) in [
         ("admin", app.admin_token.as_str()),
         ("stakeholder", &viewer_token),
     ] {
-        for url in [&app.base_url, &library_url] {
-            ask(
-                app,
-                url,
-                token,
-                &json!({ "query": "{ __typename }" }),
-                "warm",
-            )
-            .await;
-        }
+        warm(app, token, &library_url).await;
         for n in 0..150 {
             let (query, variables) = random_document(&mut dice, &ids, &cursor);
             let body = json!({ "query": query, "variables": variables });
@@ -707,6 +682,50 @@ fn comparable(body: &str) -> String {
             parsed.to_string()
         }
         None => body.to_owned(),
+    }
+}
+
+/// What both comparison tests start from: the seeded releases, the
+/// stakeholder's token, the reference application and its URL, and a cursor.
+struct Setup {
+    ids: Vec<String>,
+    viewer_token: String,
+    library: Application,
+    library_url: String,
+    cursor: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let (ids, viewer_token, _) = seed(app).await;
+    let library = reference_app(app).await;
+    let library_url = format!("http://{}", library.addr);
+    let page = app
+        .ok("{ releases(first: 3) { edges { cursor } } }", json!({}))
+        .await;
+    let cursor = page["releases"]["edges"][1]["cursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_owned();
+    Setup {
+        ids,
+        viewer_token,
+        library,
+        library_url,
+        cursor,
+    }
+}
+
+/// Authentication is remembered per app: pay it on both before counting.
+async fn warm(app: &TestApp, token: &str, library_url: &str) {
+    for url in [app.base_url.as_str(), library_url] {
+        ask(
+            app,
+            url,
+            token,
+            &json!({ "query": "{ __typename }" }),
+            "warm",
+        )
+        .await;
     }
 }
 
