@@ -189,10 +189,38 @@ for round in $(seq 1 "$rounds"); do
   [ -n "$peer" ] && cell full postgraphile "$peer_url" "$p_full" "" 16 "$peer_pid"
   cell list releasedesk-sqlite "$lite_url" "$q_list" "$sqlite_token" 16 "$lite_pid"
 done
-cell add releasedesk "$rd_url" "$q_add" "$token" 16 "$rd_pid" mutation
+# The mutation's peer is PostgreSQL alone: pgbench sends the statements an
+# `addMilestone` sends (read and lock the release, insert the milestone with its
+# sequence, its history and audit rows, commit) on 16 connections, so the ratio
+# shows what the server adds to the database's own cost on this machine.
+pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -n 1 || true)
+read -r token_id person_id < <(psql -h 127.0.0.1 -U postgres -d "$db" -tA -F ' ' \
+  -c "SELECT id, person_id FROM api_tokens ORDER BY id DESC LIMIT 1")
+cat >"$work/add.sql" <<SQL
+\\set rid 1 + 5 * random(0, $(( (releases + 4) / 5 - 1 )))
+BEGIN;
+SELECT "releases"."id", "releases"."title", "releases"."description", "releases"."release_type", "releases"."scope", "releases"."master_id", "releases"."status", "releases"."owner_id", "releases"."template_id", "releases"."planned_start", "releases"."planned_end", "releases"."actual_start", "releases"."actual_end", "releases"."review_outcome", "releases"."lessons_learned", "releases"."cancel_reason", "releases"."budget", "releases"."cost_running", "releases"."cost_final", "releases"."created_at", "releases"."updated_at", "releases"."version" FROM "releases" WHERE "releases"."id" = :rid LIMIT 1 FOR UPDATE;
+INSERT INTO "milestones" ("release_id", "sequence", "title", "description", "status", "requires_approval", "planned_start", "planned_end", "actual_start", "actual_end", "created_at", "updated_at", "version") VALUES (:rid, (SELECT COALESCE(MAX("sequence"), 0) + 1 FROM "milestones" WHERE "release_id" = :rid), 'Bench step', '', 'PLANNED', false, NULL, NULL, NULL, NULL, now(), now(), 1) RETURNING * \\gset m_
+WITH "history_written" AS (INSERT INTO "history_events" ("subject_type", "subject_id", "release_id", "milestone_id", "actor_id", "kind", "field", "from_value", "to_value", "note", "occurred_at") VALUES ('RELEASE', :rid, :rid, :m_id, $person_id, 'MILESTONE_ADDED', 'title', NULL, 'Bench step', NULL, now())) INSERT INTO "audit_events" ("occurred_at", "actor_id", "token_id", "request_id", "operation", "outcome", "arguments") VALUES (now(), $person_id, $token_id, gen_random_uuid()::text, 'addMilestone', 'OK', '{"input":{"releaseId":"' || :rid || '","title":"Bench step"}}');
+COMMIT;
+SQL
+postgres_cell() { # pgbench on 16 connections, as a result line
+  local out
+  out=$("$pgbench" -h 127.0.0.1 -U postgres -n -M prepared -c 16 -j 2 -T "$seconds" -r -f "$work/add.sql" "$db" 2>&1)
+  local tps failed
+  tps=$(awk '/^tps = / { printf "%.0f", $3 }' <<<"$out")
+  failed=$(awk '/failed transactions:/ { print $5 }' <<<"$out")
+  [ -n "$tps" ] || { echo "pgbench failed:" >&2; echo "$out" >&2; exit 1; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' add postgresql-alone 16 "$tps" nan nan "${failed:-0}" - | tee -a "$results"
+}
+for round in $(seq 1 "$rounds"); do
+  cell add releasedesk "$rd_url" "$q_add" "$token" 16 "$rd_pid" mutation
+  if [ -n "$pgbench" ]; then postgres_cell; fi
+done
+[ -n "$pgbench" ] || echo "pgbench not found (Debian's postgresql package has it): no peer for addMilestone"
 
 echo
-echo "== summary (means over $rounds rounds; ratio = Releasedesk / PostGraphile) =="
+echo "== summary (means over $rounds rounds; ratio = Releasedesk / PostGraphile, for add / PostgreSQL alone) =="
 python3 - "$results" "$idle_rss" "${peer:-}" <<'PY'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
@@ -202,8 +230,9 @@ for q, server, conns, rps, p50, p99, errors, mem in rows:
 def mean(xs): return sum(xs) / len(xs)
 print("%-5s %-19s %5s %9s %8s %8s %7s %7s %8s" % ("query", "server", "conns", "req/s", "p50 ms", "p99 ms", "errors", "RSS MB", "ratio"))
 for (q, server, conns), runs in sorted(cells.items()):
-    rps = mean([r[0] for r in runs]); peer = cells.get((q, "postgraphile", conns if q != "list" or server != "releasedesk-sqlite" else 16))
-    ratio = "%.2f" % (rps / mean([r[0] for r in peer])) if peer and server != "postgraphile" else ""
+    rps = mean([r[0] for r in runs])
+    peer = cells.get((q, "postgresql-alone" if q == "add" else "postgraphile", conns))
+    ratio = "%.2f" % (rps / mean([r[0] for r in peer])) if peer and server not in ("postgraphile", "postgresql-alone") else ""
     print("%-5s %-19s %5d %9.0f %8.2f %8.2f %7d %7s %8s" % (q, server, conns, rps, mean([r[1] for r in runs]),
           max(r[2] for r in runs), sum(r[3] for r in runs), runs[-1][4], ratio))
 print("idle RSS of Releasedesk: %s MB" % sys.argv[2])

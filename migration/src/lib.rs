@@ -12,6 +12,7 @@ mod m20261127_000006_job_runs;
 mod m20261127_000007_approvals_outbox;
 mod m20261127_000008_template_board_approval;
 mod m20261127_000009_costs_reports;
+mod m20261127_000010_milestone_index;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_approvals_outbox::Migration),
             Box::new(m20261127_000008_template_board_approval::Migration),
             Box::new(m20261127_000009_costs_reports::Migration),
+            Box::new(m20261127_000010_milestone_index::Migration),
         ]
     }
 }

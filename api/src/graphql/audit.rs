@@ -267,10 +267,16 @@ impl Extension for AuditTrailExtension {
         }
         self.recorded.store(true, Ordering::SeqCst);
         let operation = info.name.to_owned();
+        let field = info.field;
+        let result = next.run(ctx, info).await;
+        // Successes were recorded inside the change's own transaction.
+        let Err(error) = &result else {
+            return result;
+        };
+        let outcome = told_code(error);
         let meta = ctx.data_opt::<RequestMeta>().cloned();
         let arguments = meta.as_ref().map(|meta| {
-            let resolved = info
-                .field
+            let resolved = field
                 .arguments
                 .iter()
                 .map(|(name, value)| {
@@ -284,12 +290,6 @@ impl Extension for AuditTrailExtension {
                 .collect();
             arguments_json(resolved)
         });
-        let result = next.run(ctx, info).await;
-        // Successes were recorded inside the change's own transaction.
-        let Err(error) = &result else {
-            return result;
-        };
-        let outcome = told_code(error);
         if let (Ok(services), Some(meta)) = (ctx.data::<AppContext>(), meta) {
             let viewer = ctx.data_opt::<Viewer>();
             let entry = AuditEntry {

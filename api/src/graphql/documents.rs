@@ -17,20 +17,25 @@ const MAX_CACHED_TEXT: usize = 4 * 1024;
 /// so documents in use stay while the rest age out (an approximate LRU at O(1)).
 pub struct DocumentCache {
     generation_size: usize,
+    generation_text: usize,
     generations: Mutex<Generations>,
 }
 
 #[derive(Default)]
 struct Generations {
     newer: HashMap<Box<str>, Arc<ExecutableDocument>>,
+    /// Bytes of text held by `newer`.
+    newer_text: usize,
     older: HashMap<Box<str>, Arc<ExecutableDocument>>,
 }
 
 impl DocumentCache {
-    /// A cache keeping at most `entries` documents.
-    pub fn new(entries: usize) -> Self {
+    /// A cache keeping at most `entries` documents and `text_bytes` bytes of
+    /// their text (the parsed trees grow with the text they came from).
+    pub fn new(entries: usize, text_bytes: usize) -> Self {
         Self {
             generation_size: (entries / 2).max(1),
+            generation_text: (text_bytes / 2).max(MAX_CACHED_TEXT),
             generations: Mutex::new(Generations::default()),
         }
     }
@@ -69,9 +74,13 @@ impl DocumentCache {
         key: Box<str>,
         document: Arc<ExecutableDocument>,
     ) {
-        if generations.newer.len() >= self.generation_size {
+        if generations.newer.len() >= self.generation_size
+            || generations.newer_text + key.len() > self.generation_text
+        {
             generations.older = std::mem::take(&mut generations.newer);
+            generations.newer_text = 0;
         }
+        generations.newer_text += key.len();
         generations.newer.insert(key, document);
     }
 
@@ -100,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_document_is_parsed_once_and_shared() {
-        let cache = DocumentCache::new(8);
+        let cache = DocumentCache::new(8, 1 << 20);
         let first = cache.parse("{ me { id } }").unwrap();
         let second = cache.parse("{ me { id } }").unwrap();
         assert!(Arc::ptr_eq(&first, &second));
@@ -109,7 +118,7 @@ mod tests {
 
     #[test]
     fn errors_and_long_documents_are_not_kept() {
-        let cache = DocumentCache::new(8);
+        let cache = DocumentCache::new(8, 1 << 20);
         assert!(cache.parse("{ me { id }").is_err());
         let long = format!("{{ me {{ id }} }} # {}", "x".repeat(MAX_CACHED_TEXT));
         cache.parse(&long).unwrap();
@@ -118,7 +127,7 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded_and_keeps_documents_in_use() {
-        let cache = DocumentCache::new(8);
+        let cache = DocumentCache::new(8, 1 << 20);
         let hot = cache.parse("{ hot: me { id } }").unwrap();
         for n in 0..1_000 {
             cache.parse(&format!("{{ n{n}: me {{ id }} }}")).unwrap();
@@ -129,5 +138,23 @@ mod tests {
             ));
             assert!(cache.len() <= 8, "{} kept", cache.len());
         }
+    }
+
+    #[test]
+    fn the_cache_stays_bounded_in_text() {
+        let cache = DocumentCache::new(1_000, 4 * MAX_CACHED_TEXT);
+        let padding = "x".repeat(MAX_CACHED_TEXT - 40);
+        for n in 0..100 {
+            cache
+                .parse(&format!("{{ n{n}: me {{ id }} }} # {padding}"))
+                .unwrap();
+            let kept = cache.len() * (MAX_CACHED_TEXT - 40);
+            assert!(
+                kept <= 4 * MAX_CACHED_TEXT,
+                "{} documents kept",
+                cache.len()
+            );
+        }
+        assert!(cache.len() >= 2, "the newest documents are kept");
     }
 }

@@ -115,8 +115,11 @@ pub struct Schemas {
     pub documents: std::sync::Arc<documents::DocumentCache>,
 }
 
-/// How many parsed documents are kept (each at most 4 KiB of text).
-const DOCUMENTS_KEPT: usize = 256;
+/// How many parsed documents are kept (each at most 4 KiB of text): enough for
+/// clients that write their arguments into the text instead of variables (one
+/// document per release id, say), and at most 512 KiB of text in all.
+const DOCUMENTS_KEPT: usize = 4_096;
+const DOCUMENT_TEXT_KEPT: usize = 512 * 1024;
 
 /// Builds both schemas around `context`, with the configured request limits.
 pub fn build_schemas(context: AppContext) -> Schemas {
@@ -151,7 +154,10 @@ pub fn build_schemas(context: AppContext) -> Schemas {
         writes: finish(root().extension(audit::AuditTrail).extension(limits)),
         limits,
         types,
-        documents: std::sync::Arc::new(documents::DocumentCache::new(DOCUMENTS_KEPT)),
+        documents: std::sync::Arc::new(documents::DocumentCache::new(
+            DOCUMENTS_KEPT,
+            DOCUMENT_TEXT_KEPT,
+        )),
     }
 }
 
