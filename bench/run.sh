@@ -103,6 +103,7 @@ q_full='{ releases(first: 20) { nodes { id title status plannedStart owner { id 
 p_full='{ allReleases(first: 20, orderBy: ROW_ID_DESC) { nodes { rowId title status plannedStart personByOwnerId { rowId name } milestonesByReleaseId(orderBy: SEQUENCE_ASC) { nodes { rowId title status sequence } } stakeholdersByReleaseId(orderBy: PRIMARY_KEY_ASC) { nodes { role personByPersonId { rowId name } } } } } }'
 q_one="{ release(id: \"$by_id\") { id title status plannedStart milestones { id title status sequence } } }"
 p_one="{ releaseByRowId(rowId: $by_id) { rowId title status plannedStart milestonesByReleaseId(orderBy: SEQUENCE_ASC) { nodes { rowId title status sequence } } } }"
+q_floor='{ __typename }'
 # DRAFT releases (every fifth, from id 1) take new milestones
 q_add='mutation { addMilestone(input: { releaseId: "%d", title: "Bench step" }) { id sequence } }'
 
@@ -188,6 +189,9 @@ for round in $(seq 1 "$rounds"); do
   cell full releasedesk "$rd_url" "$q_full" "$token" 16 "$rd_pid"
   [ -n "$peer" ] && cell full postgraphile "$peer_url" "$p_full" "" 16 "$peer_pid"
   cell list releasedesk-sqlite "$lite_url" "$q_list" "$sqlite_token" 16 "$lite_pid"
+  # the machine's floor: an authenticated request that never reaches the
+  # database, whose p99 shows how much of the others' tails is scheduling
+  cell floor releasedesk "$rd_url" "$q_floor" "$token" 16 "$rd_pid"
 done
 # The mutation's peer is PostgreSQL alone: pgbench sends the statements an
 # `addMilestone` sends (read and lock the release, insert the milestone with its
