@@ -25,6 +25,7 @@ pub mod releases;
 pub mod reports;
 pub mod rows;
 pub mod service_keys;
+pub mod shapes;
 pub mod stakeholders;
 pub mod templates;
 pub mod tokens;

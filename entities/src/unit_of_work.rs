@@ -6,16 +6,37 @@
 //! same transaction.
 
 use crate::entity::{audit_event, history_event, EventKind, SubjectType};
+use crate::shapes::{insert_values, Shape};
 use crate::{audit, DomainResult, Stamp};
-use sea_orm::sea_query::{Alias, CommonTableExpression, PostgresQueryBuilder, WithClause};
+use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause, WithQuery};
 use sea_orm::{
     prelude::*, ActiveValue::Set, DatabaseTransaction, DbBackend, QueryTrait,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// History rows per `INSERT`: 11 columns each, far below SQLite's 32,766 and
 /// PostgreSQL's 65,535 bound parameters.
 const HISTORY_ROWS_PER_INSERT: usize = 1_000;
+
+/// The statement writing up to this many history rows with the audit row keeps
+/// its text (see [`crate::shapes`]); more rows are built each time.
+static SHAPED: [Shape; 8] = [const { Shape::new() }; 8];
+
+/// History `rows` and the audit row in one statement (a data-modifying `WITH`,
+/// PostgreSQL only): a change is then one round trip shorter.
+fn history_and_audit(
+    rows: Vec<history_event::ActiveModel>,
+    audit_row: audit_event::ActiveModel,
+) -> WithQuery {
+    let history = history_event::Entity::insert_many(rows).into_query();
+    let written = CommonTableExpression::new()
+        .query(history)
+        .table_name(Alias::new("history_written"))
+        .to_owned();
+    audit_event::Entity::insert(audit_row)
+        .into_query()
+        .with(WithClause::new().cte(written).to_owned())
+}
 
 /// What a history event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,21 +188,21 @@ impl Tx {
             Some(entry)
                 if postgres && !rows.is_empty() && rows.len() <= HISTORY_ROWS_PER_INSERT =>
             {
-                let history = history_event::Entity::insert_many(rows).into_query();
-                let written = CommonTableExpression::new()
-                    .query(history)
-                    .table_name(Alias::new("history_written"))
-                    .to_owned();
-                let both = audit_event::Entity::insert(entry.row())
-                    .into_query()
-                    .with(WithClause::new().cte(written).to_owned());
-                let (sql, values) = both.build(PostgresQueryBuilder);
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    sql,
-                    values,
-                ))
-                .await?;
+                let audit_row = entry.row();
+                let statement = match SHAPED.get(rows.len() - 1) {
+                    Some(shape) => {
+                        let mut values = Vec::with_capacity(rows.len() * 11 + 7);
+                        for row in &rows {
+                            insert_values(row, &mut values);
+                        }
+                        insert_values(&audit_row, &mut values);
+                        shape.statement(DbBackend::Postgres, values, || {
+                            history_and_audit(rows, audit_row)
+                        })
+                    }
+                    None => DbBackend::Postgres.build(&history_and_audit(rows, audit_row)),
+                };
+                txn.execute_raw(statement).await?;
             }
             audited => {
                 // in chunks, so a job correcting thousands of rows stays under

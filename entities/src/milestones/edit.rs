@@ -1,14 +1,15 @@
 //! Adding and editing milestones, from a user or a template.
 
 use super::{count_open, find_visible};
-use crate::entity::{milestone, template_item, EventKind, MilestoneStatus, ReleaseStatus};
+use crate::entity::{milestone, release, template_item, EventKind, MilestoneStatus, ReleaseStatus};
 use crate::kit::save;
 use crate::lifecycle::milestone as lifecycle;
 use crate::lifecycle::release::status_name as release_status_name;
 use crate::policy::Capability;
+use crate::shapes::Shape;
 use crate::{releases, validate, windows, DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{ExprTrait, Func, Query};
+use sea_orm::sea_query::{ExprTrait, Func, InsertStatement, Query};
 use sea_orm::{prelude::*, ActiveEnum, ActiveValue::Set, FromQueryResult};
 
 /// Input of [`add`].
@@ -59,7 +60,60 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
     } else {
         MilestoneStatus::Planned
     };
-    // the next sequence number is taken in the insert itself, under the release's lock
+    let values = vec![
+        release.id.into(),
+        0.into(),
+        1.into(),
+        release.id.into(),
+        title.clone().into(),
+        description.clone().into(),
+        status.into_value().into(),
+        new.requires_approval.into(),
+        new.planned_start.into(),
+        new.planned_end.into(),
+        starts_now.then_some(tx.now()).into(),
+        Option::<DateTime<Utc>>::None.into(),
+        tx.now().into(),
+        tx.now().into(),
+        1.into(),
+    ];
+    static INSERT: Shape = Shape::new();
+    let statement = INSERT.statement(txn.get_database_backend(), values, || {
+        insert_statement(
+            &release,
+            &title,
+            &description,
+            status,
+            &new,
+            starts_now,
+            tx.now(),
+        )
+    });
+    let created = milestone::Model::find_by_statement(statement)
+        .one(txn)
+        .await?
+        .ok_or(DbErr::RecordNotInserted)?;
+    tx.record(
+        Subject::Release(release.id),
+        [
+            Event::change(EventKind::MilestoneAdded, "title", None, Some(title))
+                .on_milestone(created.id),
+        ],
+    );
+    Ok(created)
+}
+
+/// The insert of a new milestone, its sequence number taken in the insert itself
+/// under the release's lock; `add` binds the same values in this order.
+fn insert_statement(
+    release: &release::Model,
+    title: &str,
+    description: &str,
+    status: MilestoneStatus,
+    new: &NewMilestone,
+    starts_now: bool,
+    now: DateTime<Utc>,
+) -> InsertStatement {
     let next_sequence = Expr::SubQuery(
         None,
         Box::new(
@@ -78,7 +132,7 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
         ),
     );
     use milestone::Column as C;
-    let insert = Query::insert()
+    Query::insert()
         .into_table(milestone::Entity)
         .columns([
             C::ReleaseId,
@@ -98,32 +152,20 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
         .values_panic([
             release.id.into(),
             next_sequence,
-            title.clone().into(),
+            title.into(),
             description.into(),
             status.into_value().into(),
             new.requires_approval.into(),
             new.planned_start.into(),
             new.planned_end.into(),
-            starts_now.then_some(tx.now()).into(),
+            starts_now.then_some(now).into(),
             Option::<DateTime<Utc>>::None.into(),
-            tx.now().into(),
-            tx.now().into(),
+            now.into(),
+            now.into(),
             1.into(),
         ])
         .returning_all()
-        .to_owned();
-    let created = milestone::Model::find_by_statement(txn.get_database_backend().build(&insert))
-        .one(txn)
-        .await?
-        .ok_or(DbErr::RecordNotInserted)?;
-    tx.record(
-        Subject::Release(release.id),
-        [
-            Event::change(EventKind::MilestoneAdded, "title", None, Some(title))
-                .on_milestone(created.id),
-        ],
-    );
-    Ok(created)
+        .to_owned()
 }
 
 /// Edits an open milestone; with `expected_version` the edit fails if it changed meanwhile.

@@ -77,6 +77,16 @@ impl Visibility {
         }
         visible
     }
+
+    /// The values [`condition`](Self::condition) binds, in its order.
+    pub fn condition_values(self) -> Vec<Value> {
+        let mut values = vec![self.person_id.into(), self.person_id.into()];
+        if self.awaiting_decision {
+            values.push(ReleaseStatus::Requested.into());
+            values.push(MilestoneStatus::PendingApproval.into());
+        }
+        values
+    }
 }
 
 /// True when release `id` exists and `visibility` (if any) lets its holder see it.

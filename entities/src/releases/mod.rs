@@ -17,8 +17,12 @@ pub(crate) use transition::{apply, open_phases};
 
 use crate::entity::{person, release, stakeholder, StakeholderRole};
 use crate::rows::Positional;
+use crate::shapes::Shape;
 use crate::{DomainError, DomainResult, Tx};
-use sea_orm::{prelude::*, ActiveValue::Set, QuerySelect};
+use list::Visibility;
+use sea_orm::{
+    prelude::*, ActiveValue::Set, DbBackend, FromQueryResult, QuerySelect, QueryTrait, Statement,
+};
 
 /// Loads one release or answers `NotFound`.
 pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<release::Model> {
@@ -31,12 +35,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<release::
 /// Loads a release the actor of `tx` may see, or answers `NotFound` (a release
 /// that exists but is hidden is not told apart from a missing one).
 pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<release::Model> {
-    visible(tx, id)
-        .into_model::<Positional<release::Model>>()
-        .one(tx.db())
-        .await?
-        .map(|row| row.0)
-        .ok_or_else(|| DomainError::not_found("release", id))
+    read_visible(tx, id, false).await
 }
 
 /// Like [`find_visible`], and locks the release until the unit of work ends
@@ -44,22 +43,53 @@ pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<release::Model> {
 /// holds the whole database), so changes that read and then extend its
 /// children queue instead of colliding. One statement.
 pub(crate) async fn find_visible_locked(tx: &Tx, id: i32) -> DomainResult<release::Model> {
-    visible(tx, id)
-        .lock_exclusive()
-        .into_model::<Positional<release::Model>>()
-        .one(tx.db())
-        .await?
-        .map(|row| row.0)
-        .ok_or_else(|| DomainError::not_found("release", id))
+    read_visible(tx, id, true).await
 }
 
-/// Release `id` if the actor of `tx` may see it.
-fn visible(tx: &Tx, id: i32) -> Select<release::Entity> {
-    let query = release::Entity::find_by_id(id);
-    match tx.stamp().actor.visibility() {
-        Some(visibility) => query.filter(visibility.condition()),
-        None => query,
-    }
+async fn read_visible(tx: &Tx, id: i32, locked: bool) -> DomainResult<release::Model> {
+    let backend = tx.db().get_database_backend();
+    let visibility = tx.stamp().actor.visibility();
+    Positional::<release::Model>::find_by_statement(visible_statement(
+        backend, visibility, id, locked,
+    ))
+    .one(tx.db())
+    .await?
+    .map(|row| row.0)
+    .ok_or_else(|| DomainError::not_found("release", id))
+}
+
+/// The select of release `id` if `visibility` lets its holder see it: one shape
+/// per kind of visibility, locked or not; every change reads its release so.
+fn visible_statement(
+    backend: DbBackend,
+    visibility: Option<Visibility>,
+    id: i32,
+    locked: bool,
+) -> Statement {
+    static SHAPES: [Shape; 6] = [const { Shape::new() }; 6];
+    let mut values = vec![id.into()];
+    let kind = match visibility {
+        None => 0,
+        Some(visibility) => {
+            values.extend(visibility.condition_values());
+            1 + usize::from(visibility.awaiting_decision)
+        }
+    };
+    values.push(1u64.into());
+    let shape = &SHAPES[kind * 2 + usize::from(locked)];
+    shape.statement(backend, values, || {
+        let query = release::Entity::find_by_id(id);
+        let query = match visibility {
+            Some(visibility) => query.filter(visibility.condition()),
+            None => query,
+        };
+        let query = if locked {
+            query.lock_exclusive()
+        } else {
+            query
+        };
+        query.limit(1).into_query()
+    })
 }
 
 pub(crate) async fn require_person<C: ConnectionTrait>(
@@ -90,4 +120,39 @@ pub(crate) async fn add_owner_stakeholder(
     .insert(tx.db())
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Debug builds check each shape's text and values against sea-query's own
+    /// build; every kind of visibility, locked or not, on both databases.
+    #[test]
+    fn every_visible_release_shape_binds_what_sea_query_binds() {
+        let visibilities = [
+            None,
+            Some(Visibility {
+                person_id: 7,
+                awaiting_decision: false,
+            }),
+            Some(Visibility {
+                person_id: 8,
+                awaiting_decision: true,
+            }),
+        ];
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for visibility in visibilities {
+                for locked in [false, true] {
+                    for id in [1, 42] {
+                        let statement = visible_statement(backend, visibility, id, locked);
+                        assert_eq!(
+                            statement.sql.contains("FOR UPDATE"),
+                            locked && backend == DbBackend::Postgres
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
