@@ -162,6 +162,11 @@ pub struct GraphqlSettings {
     /// async-graphql's executor. Both answer the same bytes.
     #[serde(deserialize_with = "on_off")]
     pub direct_reads: bool,
+    /// `on` runs `addMilestone` on the direct path (its unit of work, then the
+    /// new milestone written from its row); off runs every mutation through
+    /// async-graphql's executor. Both answer and audit alike.
+    #[serde(deserialize_with = "on_off")]
+    pub direct_writes: bool,
 }
 
 impl Default for GraphqlSettings {
@@ -172,6 +177,7 @@ impl Default for GraphqlSettings {
             max_complexity: 5_000,
             max_aliases: 30,
             direct_reads: true,
+            direct_writes: true,
         }
     }
 }

@@ -107,7 +107,10 @@ mod tests {
             assert_eq!(statement.values, Some(Values(vec![id.into()])));
         }
         let sqlite = SHAPE.statement(DbBackend::Sqlite, vec![9.into()], || by_id(9));
-        assert_eq!(sqlite.sql, r#"SELECT "title" FROM "releases" WHERE "id" = ?"#);
+        assert_eq!(
+            sqlite.sql,
+            r#"SELECT "title" FROM "releases" WHERE "id" = ?"#
+        );
     }
 
     #[test]

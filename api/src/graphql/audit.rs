@@ -4,6 +4,7 @@
 
 use crate::auth::Viewer;
 use crate::context::AppContext;
+use crate::graphql::limits::request_data;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextResolve,
     ResolveInfo,
@@ -54,7 +55,7 @@ const MAX_AUDITED_ARGUMENTS: usize = 16 * 1024;
 
 /// Arguments as a JSON object for the audit trail, bounded in size: long strings
 /// are cut, and an object still too large is replaced by its size.
-fn arguments_json(arguments: Vec<(Name, Value)>) -> String {
+pub(crate) fn arguments_json(arguments: Vec<(Name, Value)>) -> String {
     let object: serde_json::Map<String, serde_json::Value> = arguments
         .into_iter()
         .map(|(name, value)| {
@@ -88,7 +89,7 @@ fn bounded(value: serde_json::Value) -> serde_json::Value {
 
 /// The code a client was told for `error`; errors the library raised without
 /// one are the caller's input mistakes (see `limits`), hence `VALIDATION`.
-fn told_code(error: &ServerError) -> String {
+pub(crate) fn told_code(error: &ServerError) -> String {
     error
         .extensions
         .as_ref()
@@ -98,6 +99,48 @@ fn told_code(error: &ServerError) -> String {
             _ => None,
         })
         .unwrap_or_else(|| super::error::code::VALIDATION.to_owned())
+}
+
+/// Who made a mutation attempt, for its audit event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caller {
+    pub request_id: String,
+    pub actor_id: Option<i32>,
+    pub token_id: Option<i32>,
+}
+
+impl Caller {
+    /// `viewer` calling in the request `request_id`.
+    pub(crate) fn new(request_id: &str, viewer: Option<&Viewer>) -> Self {
+        Self {
+            request_id: request_id.to_owned(),
+            actor_id: viewer.map(|v| v.person.id),
+            token_id: viewer.and_then(|v| v.token_id),
+        }
+    }
+}
+
+/// Records a mutation that failed with `outcome` (its own transaction, since
+/// the change rolled back); a failure to record is logged, not answered.
+pub(crate) async fn record_failure(
+    services: &AppContext,
+    caller: Caller,
+    operation: &str,
+    outcome: String,
+    arguments: Option<String>,
+) {
+    let entry = AuditEntry {
+        occurred_at: services.clock.now(),
+        actor_id: caller.actor_id,
+        token_id: caller.token_id,
+        request_id: caller.request_id,
+        operation: operation.to_owned(),
+        outcome,
+        arguments,
+    };
+    if let Err(err) = audit::record(&services.db, entry).await {
+        tracing::error!(error = %err, operation, "could not write the audit event");
+    }
 }
 
 /// The audit extension; add it to the schema once.
@@ -158,6 +201,9 @@ struct AuditTrailExtension {
     mutation_fields: Mutex<Vec<String>>,
     /// Whether a resolver-level event (success or refusal) was written.
     recorded: AtomicBool,
+    /// Who calls, read from the request before it is prepared: the request
+    /// hook, which records refusals, cannot reach the request's data.
+    caller: Mutex<Caller>,
 }
 
 #[async_trait::async_trait]
@@ -172,6 +218,10 @@ impl Extension for AuditTrailExtension {
     ) -> ServerResult<Request> {
         let query = request.query.clone();
         let operation_name = request.operation_name.clone();
+        if let Some(meta) = request_data::<RequestMeta>(&request) {
+            let caller = Caller::new(&meta.request_id, request_data::<Viewer>(&request));
+            *self.caller.lock().unwrap_or_else(|e| e.into_inner()) = caller;
+        }
         let mut request = match next.run(ctx, request).await {
             Ok(request) => request,
             Err(refused) => {
@@ -235,21 +285,13 @@ impl Extension for AuditTrailExtension {
         };
         let outcome = told_code(error);
         if let Ok(services) = ctx.data::<AppContext>() {
-            let meta = ctx.data_opt::<RequestMeta>();
-            let viewer = ctx.data_opt::<Viewer>();
+            let caller = self
+                .caller
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
             for operation in fields {
-                let entry = AuditEntry {
-                    occurred_at: services.clock.now(),
-                    actor_id: viewer.map(|v| v.person.id),
-                    token_id: viewer.and_then(|v| v.token_id),
-                    request_id: meta.map(|m| m.request_id.clone()).unwrap_or_default(),
-                    operation: operation.clone(),
-                    outcome: outcome.clone(),
-                    arguments: None,
-                };
-                if let Err(err) = audit::record(&services.db, entry).await {
-                    tracing::error!(error = %err, operation, "could not write the audit event");
-                }
+                record_failure(services, caller.clone(), &operation, outcome.clone(), None).await;
             }
         }
         response
@@ -291,19 +333,8 @@ impl Extension for AuditTrailExtension {
             arguments_json(resolved)
         });
         if let (Ok(services), Some(meta)) = (ctx.data::<AppContext>(), meta) {
-            let viewer = ctx.data_opt::<Viewer>();
-            let entry = AuditEntry {
-                occurred_at: services.clock.now(),
-                actor_id: viewer.map(|v| v.person.id),
-                token_id: viewer.and_then(|v| v.token_id),
-                request_id: meta.request_id,
-                operation: operation.clone(),
-                outcome,
-                arguments,
-            };
-            if let Err(err) = audit::record(&services.db, entry).await {
-                tracing::error!(error = %err, operation, "could not write the audit event");
-            }
+            let caller = Caller::new(&meta.request_id, ctx.data_opt::<Viewer>());
+            record_failure(services, caller, &operation, outcome, arguments).await;
         }
         result
     }

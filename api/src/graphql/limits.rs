@@ -58,7 +58,9 @@ impl OperationLabels {
     }
 }
 
-fn request_data<T: Send + Sync + 'static>(request: &Request) -> Option<&T> {
+/// Data of type `T` attached to `request` (the endpoint attaches the transport,
+/// the operation labels, the caller).
+pub(crate) fn request_data<T: Send + Sync + 'static>(request: &Request) -> Option<&T> {
     request
         .data
         .get(&std::any::TypeId::of::<T>())

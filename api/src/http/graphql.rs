@@ -8,7 +8,7 @@ use crate::auth::{AuthFailure, Viewer};
 use crate::graphql::audit::RequestMeta;
 use crate::graphql::completion;
 use crate::graphql::error::code;
-use crate::graphql::limits::{self, OperationLabels, Transport};
+use crate::graphql::limits::{self, request_data, OperationLabels, Transport};
 use crate::graphql::{self, direct};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{BatchRequest, ServerError};
@@ -22,31 +22,39 @@ use serde_json::json;
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const GRAPHQL_RESPONSE_UTF8: &str = "application/graphql-response+json; charset=utf-8";
 
-/// One operation's answer: the library's response, or the body the direct
-/// path wrote (`graphql::direct`), which carries no errors.
+/// One operation's answer: the library's response, the body the direct path
+/// wrote (`graphql::direct`), which carries no errors, or the response of a
+/// mutation that failed on the direct path.
 enum Answer {
     Library(SpecResponse),
     Direct(Vec<u8>),
+    DirectFailed(SpecResponse),
 }
 
 impl Answer {
     fn errors(&self) -> &[ServerError] {
         match self {
-            Answer::Library(response) => &response.0.errors,
+            Answer::Library(response) | Answer::DirectFailed(response) => &response.0.errors,
             Answer::Direct(_) => &[],
         }
     }
 
     fn executed(&self) -> bool {
         match self {
-            Answer::Library(response) => response.executed(),
+            Answer::Library(response) | Answer::DirectFailed(response) => response.executed(),
             Answer::Direct(_) => true,
         }
     }
 
+    fn direct(&self) -> bool {
+        !matches!(self, Answer::Library(_))
+    }
+
     fn write(self, body: &mut Vec<u8>) -> serde_json::Result<()> {
         match self {
-            Answer::Library(response) => serde_json::to_writer(body, &response),
+            Answer::Library(response) | Answer::DirectFailed(response) => {
+                serde_json::to_writer(body, &response)
+            }
             Answer::Direct(bytes) => {
                 body.extend_from_slice(&bytes);
                 Ok(())
@@ -303,9 +311,7 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         .find_map(error_code)
         .unwrap_or_else(|| "OK".to_owned());
     let refused_before_execution = answers.iter().any(|answer| !answer.executed());
-    let answered_directly = answers
-        .iter()
-        .any(|answer| matches!(answer, Answer::Direct(_)));
+    let answered_directly = answers.iter().any(Answer::direct);
     let status = match outcome.as_str() {
         code::METHOD_NOT_ALLOWED => StatusCode::METHOD_NOT_ALLOWED,
         code::UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
@@ -370,23 +376,23 @@ async fn run(
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
     let response = if limits::has_mutation(&document, operation_name.as_deref()) {
+        if state.context.settings.graphql.direct_writes {
+            if let Some(answer) = direct_write(state, &request, &document, viewer, request_id).await
+            {
+                return answer;
+            }
+        }
         let mut request = with_request_data(request).data(limits::Preparsed);
         request.set_parsed_query(ExecutableDocument::clone(&document));
         schemas.writes.execute(request).await
     } else {
-        if let Some(labels) = request.data.get(&std::any::TypeId::of::<OperationLabels>()) {
-            if let Some(labels) = labels.downcast_ref::<OperationLabels>() {
-                labels.push(limits::operation_label(
-                    &document,
-                    operation_name.as_deref(),
-                ));
-            }
+        if let Some(labels) = request_data::<OperationLabels>(&request) {
+            labels.push(limits::operation_label(
+                &document,
+                operation_name.as_deref(),
+            ));
         }
-        let transport = request
-            .data
-            .get(&std::any::TypeId::of::<Transport>())
-            .and_then(|t| t.downcast_ref::<Transport>())
-            .copied();
+        let transport = request_data::<Transport>(&request).copied();
         if let Err(refused) =
             schemas
                 .limits
@@ -430,6 +436,39 @@ async fn run(
         &schemas.types,
     );
     Answer::Library(SpecResponse(response))
+}
+
+/// Runs a mutation on the direct path when it plans it and the document is
+/// within the limits; `None` leaves it to the executor.
+async fn direct_write(
+    state: &HttpState,
+    request: &async_graphql::Request,
+    document: &ExecutableDocument,
+    viewer: &Viewer,
+    request_id: &str,
+) -> Option<Answer> {
+    let schemas = &state.schemas;
+    let operation_name = request.operation_name.as_deref();
+    let plan = direct::mutation::plan(
+        document,
+        operation_name,
+        &request.variables,
+        &schemas.limits,
+    )?;
+    let transport = request_data::<Transport>(request).copied();
+    schemas
+        .limits
+        .check(document, transport, operation_name, &request.variables)
+        .ok()?;
+    if let Some(labels) = request_data::<OperationLabels>(request) {
+        labels.push(limits::operation_label(document, operation_name));
+    }
+    Some(
+        match direct::write(&state.context, viewer, request_id, plan).await {
+            direct::Written::Body(body) => Answer::Direct(body),
+            direct::Written::Failed(response) => Answer::DirectFailed(SpecResponse(response)),
+        },
+    )
 }
 
 fn error_code(error: &ServerError) -> Option<String> {

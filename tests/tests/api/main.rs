@@ -8,6 +8,7 @@ mod concurrency;
 mod costs;
 mod dataloader;
 mod direct_reads;
+mod direct_writes;
 mod errors;
 mod fixtures;
 mod hardening;

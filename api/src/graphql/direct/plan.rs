@@ -15,7 +15,7 @@ use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType,
     Selection, SelectionSet, VariableDefinition,
 };
-use async_graphql::{Name, Positioned, Value as ConstValue, Variables, ID};
+use async_graphql::{Name, Pos, Positioned, Value as ConstValue, Variables, ID};
 use async_graphql_value::Value;
 use entities::releases::list::PageRequest;
 use std::collections::HashSet;
@@ -182,6 +182,7 @@ impl Needs {
 /// The type names `__typename` answers.
 pub mod type_names {
     pub const QUERY: &str = "QueryRoot";
+    pub const MUTATION: &str = "MutationRoot";
     pub const CONNECTION: &str = "ReleaseConnection";
     pub const EDGE: &str = "ReleaseEdge";
     pub const PAGE_INFO: &str = "PageInfo";
@@ -219,34 +220,49 @@ fn measure(
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Option<Measured> {
-    // validation looks at every operation of a document: plan only documents of one
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), None) => operation,
+    let operation = only_operation(document, operation_name)?;
+    let mut planner = Planner::new(document, &operation.node, variables, OperationType::Query)?;
+    let (roots, complexity) = planner.roots(&operation.node.selection_set.node)?;
+    all_used(document, &planner).then_some(Measured {
+        plan: Plan { roots },
+        complexity,
+        depth: planner.depth,
+    })
+}
+
+/// The document's one operation, if `operation_name` (if any) names it:
+/// validation looks at every operation of a document, so only documents of one
+/// are planned.
+pub(super) fn only_operation<'d>(
+    document: &'d ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'d Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Some(operation),
         (DocumentOperations::Multiple(operations), name) if operations.len() == 1 => {
             let (only_name, operation) = operations.iter().next()?;
             if name.is_some_and(|name| name != only_name.as_str()) {
                 return None;
             }
-            operation
+            Some(operation)
         }
-        _ => return None,
-    };
-    let mut planner = Planner::new(document, &operation.node, variables)?;
-    let (roots, complexity) = planner.roots(&operation.node.selection_set.node)?;
+        _ => None,
+    }
+}
+
+/// True when every variable the operation declares and every fragment of the
+/// document was used (validation refuses unused ones).
+pub(super) fn all_used(document: &ExecutableDocument, planner: &Planner<'_>) -> bool {
     let every_variable_used = planner.definitions.iter().all(|definition| {
         planner
             .used_variables
             .contains(definition.node.name.node.as_str())
     });
-    let every_fragment_used = document
-        .fragments
-        .keys()
-        .all(|name| planner.used_fragments.contains(name.as_str()));
-    (every_variable_used && every_fragment_used).then_some(Measured {
-        plan: Plan { roots },
-        complexity,
-        depth: planner.depth,
-    })
+    every_variable_used
+        && document
+            .fragments
+            .keys()
+            .all(|name| planner.used_fragments.contains(name.as_str()))
 }
 
 /// The type an argument position takes.
@@ -267,32 +283,37 @@ enum Argument {
     String(Option<String>),
 }
 
-struct Planner<'d> {
+pub(super) struct Planner<'d> {
     document: &'d ExecutableDocument,
     variables: &'d Variables,
-    definitions: &'d [Positioned<VariableDefinition>],
-    used_variables: HashSet<&'d str>,
-    used_fragments: HashSet<&'d str>,
+    pub(super) definitions: &'d [Positioned<VariableDefinition>],
+    pub(super) used_variables: HashSet<&'d str>,
+    pub(super) used_fragments: HashSet<&'d str>,
     /// The deepest field seen, counted as the library's depth limit counts.
-    depth: usize,
+    pub(super) depth: usize,
 }
 
 /// The fields of a selection set, by response key, and how many duplicate
 /// leaves were merged into them (the library's complexity counts each).
 /// `__typename` counts for neither the complexity nor the depth: the
 /// library's validation does not visit it.
-struct Collected<'d> {
-    fields: Vec<(&'d Name, &'d Field)>,
+pub(super) struct Collected<'d> {
+    pub(super) fields: Vec<(&'d Name, &'d Field)>,
+    /// Where each field starts in the document (errors point there).
+    pub(super) positions: Vec<Pos>,
     merged: usize,
 }
 
 impl<'d> Planner<'d> {
-    fn new(
+    /// A planner for `operation`, if it is of type `ty`, without directives, and
+    /// declares its variables plainly (no defaults, no directives, no repeats).
+    pub(super) fn new(
         document: &'d ExecutableDocument,
         operation: &'d OperationDefinition,
         variables: &'d Variables,
+        ty: OperationType,
     ) -> Option<Self> {
-        if operation.ty != OperationType::Query || !operation.directives.is_empty() {
+        if operation.ty != ty || !operation.directives.is_empty() {
             return None;
         }
         let definitions = operation.variable_definitions.as_slice();
@@ -488,11 +509,7 @@ impl<'d> Planner<'d> {
                     ReleaseField::Owner(selected)
                 }
                 "milestones" => {
-                    let (selected, cost) =
-                        self.leaves(child, type_names::MILESTONE, depth + 1, |name| match name {
-                            "__typename" => Some(MilestoneField::Typename),
-                            _ => MilestoneScalar::named(name).map(MilestoneField::Scalar),
-                        })?;
+                    let (selected, cost) = self.milestone(child, depth + 1)?;
                     complexity += cost;
                     ReleaseField::Milestones(selected)
                 }
@@ -513,6 +530,18 @@ impl<'d> Planner<'d> {
             fields.push((key.clone(), planned));
         }
         Some((fields, complexity))
+    }
+
+    /// The fields of a milestone whose own fields sit at `depth`.
+    pub(super) fn milestone(
+        &mut self,
+        set: &'d SelectionSet,
+        depth: usize,
+    ) -> Option<(Selected<MilestoneField>, usize)> {
+        self.leaves(set, type_names::MILESTONE, depth, |name| match name {
+            "__typename" => Some(MilestoneField::Typename),
+            _ => MilestoneScalar::named(name).map(MilestoneField::Scalar),
+        })
     }
 
     fn person(
@@ -561,7 +590,7 @@ impl<'d> Planner<'d> {
     }
 
     /// A selection set of leaf fields only, each named by `field`.
-    fn leaves<F>(
+    pub(super) fn leaves<F>(
         &mut self,
         set: &'d SelectionSet,
         type_name: &str,
@@ -584,14 +613,19 @@ impl<'d> Planner<'d> {
         Some((fields, complexity))
     }
 
-    fn reach(&mut self, depth: usize) {
+    pub(super) fn reach(&mut self, depth: usize) {
         self.depth = self.depth.max(depth);
     }
 
     /// The fields of `set` on `type_name` by response key, fragments inlined.
-    fn collect(&mut self, set: &'d SelectionSet, type_name: &str) -> Option<Collected<'d>> {
+    pub(super) fn collect(
+        &mut self,
+        set: &'d SelectionSet,
+        type_name: &str,
+    ) -> Option<Collected<'d>> {
         let mut collected = Collected {
             fields: Vec::new(),
+            positions: Vec::new(),
             merged: 0,
         };
         self.collect_into(set, type_name, &mut collected, 0)?;
@@ -611,8 +645,8 @@ impl<'d> Planner<'d> {
         }
         for selection in &set.items {
             match &selection.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
+                Selection::Field(positioned) => {
+                    let field = &positioned.node;
                     if !field.directives.is_empty() {
                         return None;
                     }
@@ -626,7 +660,10 @@ impl<'d> Planner<'d> {
                             }
                         }
                         Some(_) => return None,
-                        None => into.fields.push((key, field)),
+                        None => {
+                            into.fields.push((key, field));
+                            into.positions.push(positioned.pos);
+                        }
                     }
                 }
                 Selection::FragmentSpread(spread) => {

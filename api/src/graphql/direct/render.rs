@@ -31,6 +31,33 @@ pub fn response(
     Ok(body)
 }
 
+/// The response body `{"data": {key: …}}` of a mutation that returns the
+/// milestone `row`, with its `fields`.
+pub fn milestone_response(
+    key: &Name,
+    fields: &[(Name, MilestoneField)],
+    row: &milestone::Model,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(256);
+    let data = MutationData(key.as_str(), Milestone(MilestoneRow::Model(row), fields));
+    let mut serializer = serde_json::Serializer::new(&mut body);
+    let mut map = serializer.serialize_map(Some(1))?;
+    map.serialize_entry("data", &data)?;
+    SerializeMap::end(map)?;
+    Ok(body)
+}
+
+/// The `data` of a mutation: its one root field.
+struct MutationData<'a>(&'a str, Milestone<'a>);
+
+impl Serialize for MutationData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.0, &self.1)?;
+        map.end()
+    }
+}
+
 struct Response<'a> {
     plan: &'a Plan,
     fetched: &'a [Fetched],
