@@ -342,6 +342,73 @@ async fn seed(app: &TestApp) -> Releases {
     }
 }
 
+/// What one comparison found.
+struct Compared {
+    direct: bool,
+    succeeded: bool,
+}
+
+/// Sends `body` to the served app and then to the executor's, and checks that
+/// both answer, write and audit alike (see the module's comment). `key` and
+/// `selection` are the root field's response key and selection, for the read
+/// back of a new milestone; `request` names the requests, `label` the case.
+async fn compare(
+    app: &TestApp,
+    executor_url: &str,
+    token: &str,
+    body: &Value,
+    (key, selection): (&str, &str),
+    (request, label): (&str, &str),
+    releases: &Releases,
+) -> Compared {
+    let direct_id = format!("write-{:?}-{request}", app.backend);
+    let executor_id = format!("{direct_id}-executor");
+    let before = written(app, releases).await;
+    let direct = ask(app, &app.base_url, token, body, &direct_id).await;
+    let after_direct = written(app, releases).await;
+    let reference = ask(app, executor_url, token, body, &executor_id).await;
+    assert_eq!(
+        (direct.status, &direct.content_type),
+        (reference.status, &reference.content_type),
+        "{label}"
+    );
+    let answer: Value = serde_json::from_str(&direct.body).expect("JSON");
+    let succeeded = answer.get("errors").is_none();
+    if succeeded {
+        let id = answer["data"][key]["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        let expected = read_back(app, executor_url, key, &id, selection).await;
+        assert_eq!(
+            direct.body, expected,
+            "{label}: the answer is the milestone as read"
+        );
+        assert!(
+            !reference.body.contains("\"errors\""),
+            "{label}: {}",
+            reference.body
+        );
+        assert_ne!(before, after_direct, "{label}: the milestone was added");
+        assert!(
+            direct.statements <= reference.statements,
+            "{label}: {} statements against the executor's {}",
+            direct.statements,
+            reference.statements
+        );
+    } else {
+        assert_eq!(direct.body, reference.body, "{label}");
+        assert_eq!(before, after_direct, "{label}: nothing was written");
+    }
+    let direct_event = audit_event(app, &direct_id).await;
+    let reference_event = audit_event(app, &executor_id).await;
+    assert_eq!(direct_event, reference_event, "{label}: the audit event");
+    Compared {
+        direct: answered_directly(&direct_id).expect("a log line"),
+        succeeded,
+    }
+}
+
 async fn direct_writes_answer_and_audit_as_the_executor(app: &TestApp) {
     let releases = seed(app).await;
     let (_, board_token) = app.user("Board Member", &[Role::ReviewBoard]).await;
@@ -355,58 +422,202 @@ async fn direct_writes_answer_and_audit_as_the_executor(app: &TestApp) {
             app.admin_token.as_str()
         };
         let body = json!({ "query": case.query, "variables": case.variables });
-        let direct_id = format!("write-{:?}-{n}", app.backend);
-        let executor_id = format!("write-{:?}-{n}-executor", app.backend);
-        let before = written(app, &releases).await;
-        let direct = ask(app, &app.base_url, token, &body, &direct_id).await;
-        let after_direct = written(app, &releases).await;
-        let reference = ask(app, &executor_url, token, &body, &executor_id).await;
-        let name = case.name;
+        let (key, selection) = key_and_selection(&case);
+        let label = format!("{n} ({})", case.name);
+        let compared = compare(
+            app,
+            &executor_url,
+            token,
+            &body,
+            (key, &selection),
+            (&format!("case-{n}"), &label),
+            &releases,
+        )
+        .await;
         assert_eq!(
-            answered_directly(&direct_id),
-            Some(case.path == Path::Direct),
-            "{name}: should take the path {:?}",
+            compared.direct,
+            case.path == Path::Direct,
+            "{label}: should take the path {:?}",
             case.path
         );
-        assert_eq!(
-            (direct.status, &direct.content_type),
-            (reference.status, &reference.content_type),
-            "{name}"
-        );
-        if case.succeeds {
-            let answer: Value = serde_json::from_str(&direct.body).expect("JSON");
-            let (key, selection) = key_and_selection(&case);
-            let id = answer["data"][key]["id"]
-                .as_str()
-                .expect("an id")
-                .to_owned();
-            let expected = read_back(app, &executor_url, key, &id, &selection).await;
-            assert_eq!(
-                direct.body, expected,
-                "{name}: the answer is the milestone as read"
-            );
-            assert_ne!(before, after_direct, "{name}: the milestone was added");
-            assert!(
-                direct.statements <= reference.statements,
-                "{name}: {} statements against the executor's {}",
-                direct.statements,
-                reference.statements
-            );
-            direct_successes += usize::from(case.path == Path::Direct);
-        } else {
-            assert_eq!(direct.body, reference.body, "{name}");
-            assert!(
-                direct.body.contains("\"errors\""),
-                "{name}: {}",
-                direct.body
-            );
-            assert_eq!(before, after_direct, "{name}: nothing was written");
-        }
-        let direct_event = audit_event(app, &direct_id).await;
-        let reference_event = audit_event(app, &executor_id).await;
-        assert_eq!(direct_event, reference_event, "{name}: the audit event");
+        assert_eq!(compared.succeeded, case.succeeds, "{label}");
+        direct_successes += usize::from(compared.direct && compared.succeeded);
     }
     assert_eq!(direct_successes, 5);
+    executor.stop().await.expect("stop the second application");
+}
+
+/// A small deterministic generator (an LCG), so the random documents are the
+/// same on every run.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, sides: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % sides as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.roll(options.len())]
+    }
+}
+
+const MILESTONE_FIELDS: &[&str] = &[
+    "sequence",
+    "title",
+    "description",
+    "status",
+    "requiresApproval",
+    "plannedStart",
+    "plannedEnd",
+    "actualStart",
+    "actualEnd",
+    "updatedAt",
+    "version",
+    "__typename",
+    "id",
+];
+
+/// A random `addMilestone`: its body, and its root key and selection.
+fn random_mutation(dice: &mut Dice, releases: &Releases) -> (Value, String, String) {
+    let (start, end) = &releases.window;
+    let long = "x".repeat(300);
+    let mut input = serde_json::Map::new();
+    let release = match dice.roll(8) {
+        0 => json!(releases.draft.parse::<i64>().expect("a number")),
+        1 => json!("424242"),
+        2 => json!("abc"),
+        3 => json!(releases.closed),
+        4 => json!(releases.active),
+        5 => json!(4.5),
+        _ => json!(releases.draft),
+    };
+    if dice.roll(16) != 0 {
+        input.insert("releaseId".into(), release);
+    }
+    if dice.roll(16) != 0 {
+        let title = match dice.roll(16) {
+            0 => json!(""),
+            1 => json!("bell\u{7}"),
+            2 => json!(5),
+            3 => json!(null),
+            4 => json!(long),
+            _ => json!(format!("Step {} ✓", dice.roll(100))),
+        };
+        input.insert("title".into(), title);
+    }
+    let optional: [(&str, &[Value]); 5] = [
+        ("description", &[json!("Why"), json!(null), json!(3)]),
+        (
+            "requiresApproval",
+            &[json!(true), json!(false), json!("yes"), json!(null)],
+        ),
+        (
+            "plannedStart",
+            &[json!(start), json!(end), json!("soon"), json!(null)],
+        ),
+        ("plannedEnd", &[json!(end), json!(start), json!(null)]),
+        ("colour", &[json!("red")]),
+    ];
+    // an input field the type does not have, now and then
+    let optional = &optional[..4 + usize::from(dice.roll(8) == 0)];
+    for &(name, values) in optional {
+        if dice.roll(3) == 0 {
+            // mostly the first, valid, value
+            let value = match dice.roll(4) {
+                0 => &values[dice.roll(values.len())],
+                _ => &values[0],
+            };
+            input.insert(name.into(), value.clone());
+        }
+    }
+    let mut fields = vec!["id".to_owned()];
+    for _ in 0..dice.roll(5) {
+        let field = dice.pick(MILESTONE_FIELDS);
+        fields.push(match dice.roll(8) {
+            0 => format!("a{}: {field}", dice.roll(2)),
+            _ => field.to_owned(),
+        });
+    }
+    match dice.roll(10) {
+        0 => fields.push("... on Milestone { title }".into()),
+        1 => fields.push("release { id }".into()),
+        2 => fields.push("colour".into()),
+        _ => {}
+    }
+    let selection = fields.join(" ");
+    let key = if dice.roll(4) == 0 {
+        "step"
+    } else {
+        "addMilestone"
+    };
+    let field = if key == "step" {
+        "step: addMilestone"
+    } else {
+        "addMilestone"
+    };
+    let input = Value::Object(input);
+    let body = match dice.roll(3) {
+        0 => {
+            let nullable = if dice.roll(6) == 0 { "" } else { "!" };
+            json!({
+                "query": format!("mutation($input: AddMilestoneInput{nullable}) {{ {field}(input: $input) {{ {selection} }} }}"),
+                "variables": { "input": input },
+            })
+        }
+        _ => json!({
+            "query": format!("mutation {{ {field}(input: {}) {{ {selection} }} }}", literal_value(&input)),
+        }),
+    };
+    (body, key.to_owned(), selection)
+}
+
+/// `value` written as a GraphQL literal.
+fn literal_value(value: &Value) -> String {
+    match value {
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(name, value)| format!("{name}: {}", literal_value(value)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// 150 random `addMilestone` documents, valid and not, literal and variable:
+/// every one answers, writes and audits on the direct path as the executor does.
+async fn random_mutations_answer_alike(app: &TestApp) {
+    let releases = seed(app).await;
+    let executor = reference_app(app).await;
+    let executor_url = format!("http://{}", executor.addr);
+    let mut dice = Dice(20_261_128);
+    let (mut direct, mut succeeded) = (0, 0);
+    for n in 0..150 {
+        let (body, key, selection) = random_mutation(&mut dice, &releases);
+        let label = format!("random {n}: {body}");
+        let compared = compare(
+            app,
+            &executor_url,
+            &app.admin_token,
+            &body,
+            (&key, &selection),
+            (&format!("random-{n}"), &label),
+            &releases,
+        )
+        .await;
+        direct += usize::from(compared.direct);
+        succeeded += usize::from(compared.succeeded);
+    }
+    eprintln!("{direct} of 150 on the direct path, {succeeded} succeeded");
+    // enough of each kind that the comparison means something
+    assert!(direct >= 30, "{direct} of 150 on the direct path");
+    assert!(succeeded >= 20, "{succeeded} of 150 succeeded");
+    assert!(succeeded <= 130, "{succeeded} of 150 succeeded");
     executor.stop().await.expect("stop the second application");
 }
 
@@ -420,4 +631,7 @@ async fn reference_app(app: &TestApp) -> Application {
         .expect("start the second application")
 }
 
-on_both_databases!(direct_writes_answer_and_audit_as_the_executor);
+on_both_databases!(
+    direct_writes_answer_and_audit_as_the_executor,
+    random_mutations_answer_alike,
+);
