@@ -377,8 +377,10 @@ async fn run(
     let variables = request.variables.clone();
     let response = if limits::has_mutation(&document, operation_name.as_deref()) {
         if state.context.settings.graphql.direct_writes {
-            if let Some(answer) = direct_write(state, &request, &document, viewer, request_id).await
-            {
+            // boxed: its unit of work is a large future, which every request's
+            // own future would otherwise carry (and copy) whatever it runs
+            let write = Box::pin(direct_write(state, &request, &document, viewer, request_id));
+            if let Some(answer) = write.await {
                 return answer;
             }
         }
