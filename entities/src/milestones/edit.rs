@@ -6,11 +6,12 @@ use crate::kit::save;
 use crate::lifecycle::milestone as lifecycle;
 use crate::lifecycle::release::status_name as release_status_name;
 use crate::policy::Capability;
+use crate::rows::Positional;
 use crate::shapes::Shape;
 use crate::{releases, validate, windows, DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{ExprTrait, Func, InsertStatement, Query};
-use sea_orm::{prelude::*, ActiveEnum, ActiveValue::Set, FromQueryResult};
+use sea_orm::{prelude::*, ActiveEnum, ActiveValue::Set, FromQueryResult, Iterable};
 
 /// Input of [`add`].
 #[derive(Debug, Clone)]
@@ -89,10 +90,11 @@ pub async fn add(tx: &mut Tx, new: NewMilestone) -> DomainResult<milestone::Mode
             tx.now(),
         )
     });
-    let created = milestone::Model::find_by_statement(statement)
+    let created = Positional::<milestone::Model>::find_by_statement(statement)
         .one(txn)
         .await?
-        .ok_or(DbErr::RecordNotInserted)?;
+        .ok_or(DbErr::RecordNotInserted)?
+        .0;
     tx.record(
         Subject::Release(release.id),
         [
@@ -164,7 +166,8 @@ fn insert_statement(
             now.into(),
             1.into(),
         ])
-        .returning_all()
+        // every column by name, in the model's order, so the row is read by position
+        .returning(Query::returning().columns(milestone::Column::iter()))
         .to_owned()
 }
 
