@@ -6,13 +6,15 @@ use crate::entity::{
     ReleaseScope, ReleaseStatus, ReleaseType,
 };
 use crate::rows::Positional;
+use crate::shapes::Shape;
 use crate::{validate, DomainResult};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
     sea_query::Query,
     sea_query::{ExprTrait, Func, LikeExpr, NullOrdering},
-    Condition, Order, QueryOrder, QuerySelect, Select,
+    Condition, DbBackend, Order, QueryOrder, QuerySelect, QueryTrait, Select, SelectTwoModel,
+    SelectorTrait, Statement,
 };
 use std::collections::HashMap;
 
@@ -127,16 +129,14 @@ pub async fn find_visible_with_milestones<C: ConnectionTrait>(
     id: i32,
     visibility: Option<Visibility>,
 ) -> DomainResult<Option<(release::Model, Vec<milestone::Model>)>> {
-    let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
-    if let Some(visibility) = visibility {
-        query = query.filter(visibility.condition());
-    }
-    let rows = query
-        .find_also_related(milestone::Entity)
-        .order_by_asc(milestone::Column::Sequence)
-        .into_model::<Positional<release::Model>, Positional<milestone::Model>>()
-        .all(db)
-        .await?;
+    let statement = with_milestones_statement(db.get_database_backend(), id, visibility);
+    type Row = SelectTwoModel<Positional<release::Model>, Positional<milestone::Model>>;
+    let rows = db
+        .query_all_raw(statement)
+        .await?
+        .into_iter()
+        .map(Row::from_raw_query_result)
+        .collect::<Result<Vec<_>, DbErr>>()?;
     let mut rows = rows.into_iter();
     Ok(rows.next().map(|(release, first)| {
         let milestones = first
@@ -146,6 +146,34 @@ pub async fn find_visible_with_milestones<C: ConnectionTrait>(
             .collect();
         (release.0, milestones)
     }))
+}
+
+/// The join of [`find_visible_with_milestones`]: one shape per kind of
+/// visibility (see `crate::shapes`).
+fn with_milestones_statement(
+    backend: DbBackend,
+    id: i32,
+    visibility: Option<Visibility>,
+) -> Statement {
+    static SHAPES: [Shape; 3] = [const { Shape::new() }; 3];
+    let mut values = vec![id.into()];
+    let kind = match visibility {
+        None => 0,
+        Some(visibility) => {
+            values.extend(visibility.condition_values());
+            1 + usize::from(visibility.awaiting_decision)
+        }
+    };
+    SHAPES[kind].statement(backend, values, || {
+        let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
+        if let Some(visibility) = visibility {
+            query = query.filter(visibility.condition());
+        }
+        query
+            .find_also_related(milestone::Entity)
+            .order_by_asc(milestone::Column::Sequence)
+            .into_query()
+    })
 }
 
 /// The column a list is sorted by; ties are broken by id in the same direction.
@@ -461,6 +489,35 @@ impl Walk {
                     Condition::any()
                         .add(among_nulls)
                         .add(C::PlannedStart.is_not_null())
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Debug builds check each shape against sea-query's own build: every kind
+    /// of visibility, on both databases.
+    #[test]
+    fn every_release_with_milestones_shape_binds_what_sea_query_binds() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            for visibility in [
+                None,
+                Some(Visibility {
+                    person_id: 3,
+                    awaiting_decision: false,
+                }),
+                Some(Visibility {
+                    person_id: 4,
+                    awaiting_decision: true,
+                }),
+            ] {
+                for id in [1, 9] {
+                    let statement = with_milestones_statement(backend, id, visibility);
+                    assert!(statement.sql.contains("JOIN"), "{}", statement.sql);
                 }
             }
         }
