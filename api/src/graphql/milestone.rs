@@ -128,6 +128,20 @@ pub struct AddMilestoneInput {
     pub planned_end: Option<DateTime<Utc>>,
 }
 
+impl AddMilestoneInput {
+    /// The domain's input; `VALIDATION` when the release id is not one.
+    pub fn into_new(self) -> Result<NewMilestone> {
+        Ok(NewMilestone {
+            release_id: parse_id(&self.release_id, "releaseId")?,
+            title: self.title,
+            description: self.description,
+            requires_approval: self.requires_approval,
+            planned_start: self.planned_start,
+            planned_end: self.planned_end,
+        })
+    }
+}
+
 /// Input of `updateMilestone`; omitted fields stay, `null` clears a date.
 #[derive(InputObject, Default)]
 pub struct UpdateMilestoneInput {
@@ -149,14 +163,7 @@ impl MilestoneMutation {
         ctx: &Context<'_>,
         input: AddMilestoneInput,
     ) -> Result<Milestone> {
-        let new = NewMilestone {
-            release_id: parse_id(&input.release_id, "releaseId")?,
-            title: input.title,
-            description: input.description,
-            requires_approval: input.requires_approval,
-            planned_start: input.planned_start,
-            planned_end: input.planned_end,
-        };
+        let new = input.into_new()?;
         write(ctx, async |tx| milestones::add(tx, new).await)
             .await
             .map(Milestone)

@@ -80,6 +80,18 @@ impl Visibility {
         visible
     }
 
+    /// The kind of statement shape a filter by `visibility` takes (none, a
+    /// stakeholder's, a board member's) and the values its condition binds.
+    pub(crate) fn shape(visibility: Option<Self>) -> (usize, Vec<Value>) {
+        match visibility {
+            None => (0, Vec::new()),
+            Some(visibility) => (
+                1 + usize::from(visibility.awaiting_decision),
+                visibility.condition_values(),
+            ),
+        }
+    }
+
     /// The values [`condition`](Self::condition) binds, in its order.
     pub fn condition_values(self) -> Vec<Value> {
         let mut values = vec![self.person_id.into(), self.person_id.into()];
@@ -156,14 +168,8 @@ fn with_milestones_statement(
     visibility: Option<Visibility>,
 ) -> Statement {
     static SHAPES: [Shape; 3] = [const { Shape::new() }; 3];
-    let mut values = vec![id.into()];
-    let kind = match visibility {
-        None => 0,
-        Some(visibility) => {
-            values.extend(visibility.condition_values());
-            1 + usize::from(visibility.awaiting_decision)
-        }
-    };
+    let (kind, condition) = Visibility::shape(visibility);
+    let values = [vec![id.into()], condition].concat();
     SHAPES[kind].statement(backend, values, || {
         let mut query = release::Entity::find().filter(release::Column::Id.eq(id));
         if let Some(visibility) = visibility {

@@ -67,15 +67,8 @@ fn visible_statement(
     locked: bool,
 ) -> Statement {
     static SHAPES: [Shape; 6] = [const { Shape::new() }; 6];
-    let mut values = vec![id.into()];
-    let kind = match visibility {
-        None => 0,
-        Some(visibility) => {
-            values.extend(visibility.condition_values());
-            1 + usize::from(visibility.awaiting_decision)
-        }
-    };
-    values.push(1u64.into());
+    let (kind, condition) = Visibility::shape(visibility);
+    let values = [vec![id.into()], condition, vec![1u64.into()]].concat();
     let shape = &SHAPES[kind * 2 + usize::from(locked)];
     shape.statement(backend, values, || {
         let query = release::Entity::find_by_id(id);

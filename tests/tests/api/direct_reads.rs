@@ -55,14 +55,21 @@ const EVERY_PERSON_FIELD: &str = "__typename id name email createdAt";
 
 /// The answer of one request: status, media type, body and statements.
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: String,
-    statements: usize,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) body: String,
+    pub(crate) statements: usize,
 }
 
-async fn ask(app: &TestApp, base_url: &str, token: &str, body: &Value, request_id: &str) -> Answer {
+/// Posts `body` to `base_url` as `token` under `request_id`, counting statements.
+pub(crate) async fn ask(
+    app: &TestApp,
+    base_url: &str,
+    token: &str,
+    body: &Value,
+    request_id: &str,
+) -> Answer {
     app.reset_statements();
     let response = app
         .http()
@@ -89,7 +96,7 @@ async fn ask(app: &TestApp, base_url: &str, token: &str, body: &Value, request_i
 }
 
 /// Whether the log line of `request_id` says the direct path answered.
-fn answered_directly(request_id: &str) -> Option<bool> {
+pub(crate) fn answered_directly(request_id: &str) -> Option<bool> {
     let logs = captured_logs();
     let line = logs
         .lines()
@@ -440,10 +447,10 @@ async fn direct_answers_equal_the_executors(app: &TestApp) {
 
 /// A small deterministic generator (an LCG), so the random documents are the
 /// same on every run.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn roll(&mut self, sides: usize) -> usize {
+    pub(crate) fn roll(&mut self, sides: usize) -> usize {
         self.0 = self
             .0
             .wrapping_mul(6_364_136_223_846_793_005)
@@ -451,7 +458,7 @@ impl Dice {
         ((self.0 >> 33) % sides as u64) as usize
     }
 
-    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
         options[self.roll(options.len())]
     }
 
@@ -490,7 +497,7 @@ const RELEASE_SCALARS: &[&str] = &[
     "version",
     "__typename",
 ];
-const MILESTONE_SCALARS: &[&str] = &[
+pub(crate) const MILESTONE_SCALARS: &[&str] = &[
     "id",
     "sequence",
     "title",
@@ -731,9 +738,17 @@ async fn warm(app: &TestApp, token: &str, library_url: &str) {
 
 /// A second application on `app`'s database with the direct path off.
 async fn reference_app(app: &TestApp) -> Application {
+    second_app(app, |graphql| graphql.direct_reads = false).await
+}
+
+/// A second application on `app`'s database, its `graphql` settings changed.
+pub(crate) async fn second_app(
+    app: &TestApp,
+    change: impl FnOnce(&mut releasedesk::config::GraphqlSettings),
+) -> Application {
     let mut settings = (*app.context().settings).clone();
     settings.server.bind = "127.0.0.1:0".into();
-    settings.graphql.direct_reads = false;
+    change(&mut settings.graphql);
     Application::start(settings, app.database().clone(), app.clock.clone())
         .await
         .expect("start the second application")

@@ -8,10 +8,11 @@
 //!   the executor's own add, and cost no more statements;
 //! - the request log must say which path answered.
 
+use crate::direct_reads::{answered_directly, ask, second_app, Dice, MILESTONE_SCALARS};
 use crate::fixtures;
 use entities::entity::Role;
 use releasedesk::app::Application;
-use releasedesk_tests::{captured_logs, on_both_databases, TestApp};
+use releasedesk_tests::{on_both_databases, TestApp};
 use serde_json::{json, Value};
 
 /// Which path answers a document.
@@ -201,50 +202,6 @@ fn cases(releases: &Releases) -> Vec<Case> {
             false,
         ),
     ]
-}
-
-/// The answer of one request: status, media type, body and statements.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: String,
-    statements: usize,
-}
-
-async fn ask(app: &TestApp, url: &str, token: &str, body: &Value, request_id: &str) -> Answer {
-    app.reset_statements();
-    let response = app
-        .http()
-        .post(format!("{url}/graphql"))
-        .bearer_auth(token)
-        .header("x-request-id", request_id)
-        .json(body)
-        .send()
-        .await
-        .expect("send the request");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap_or_default().to_owned())
-        .unwrap_or_default();
-    let body = response.text().await.expect("read the body");
-    Answer {
-        status,
-        content_type,
-        body,
-        statements: app.statements(),
-    }
-}
-
-/// Whether the log line of `request_id` says the direct path answered.
-fn answered_directly(request_id: &str) -> Option<bool> {
-    let logs = captured_logs();
-    let line = logs
-        .lines()
-        .find(|line| line.contains(&format!("request_id={request_id} ")))?;
-    Some(line.contains("direct=true"))
 }
 
 /// The audit event of `request_id`, without its id and request id.
@@ -447,40 +404,6 @@ async fn direct_writes_answer_and_audit_as_the_executor(app: &TestApp) {
     executor.stop().await.expect("stop the second application");
 }
 
-/// A small deterministic generator (an LCG), so the random documents are the
-/// same on every run.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, sides: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % sides as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
-        options[self.roll(options.len())]
-    }
-}
-
-const MILESTONE_FIELDS: &[&str] = &[
-    "sequence",
-    "title",
-    "description",
-    "status",
-    "requiresApproval",
-    "plannedStart",
-    "plannedEnd",
-    "actualStart",
-    "actualEnd",
-    "updatedAt",
-    "version",
-    "__typename",
-    "id",
-];
-
 /// A random `addMilestone`: its body, and its root key and selection.
 fn random_mutation(dice: &mut Dice, releases: &Releases) -> (Value, String, String) {
     let (start, end) = &releases.window;
@@ -536,7 +459,7 @@ fn random_mutation(dice: &mut Dice, releases: &Releases) -> (Value, String, Stri
     }
     let mut fields = vec!["id".to_owned()];
     for _ in 0..dice.roll(5) {
-        let field = dice.pick(MILESTONE_FIELDS);
+        let field = dice.pick(MILESTONE_SCALARS);
         fields.push(match dice.roll(8) {
             0 => format!("a{}: {field}", dice.roll(2)),
             _ => field.to_owned(),
@@ -623,12 +546,7 @@ async fn random_mutations_answer_alike(app: &TestApp) {
 
 /// A second application on `app`'s database with the direct writes off.
 async fn reference_app(app: &TestApp) -> Application {
-    let mut settings = (*app.context().settings).clone();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.graphql.direct_writes = false;
-    Application::start(settings, app.database().clone(), app.clock.clone())
-        .await
-        .expect("start the second application")
+    second_app(app, |graphql| graphql.direct_writes = false).await
 }
 
 on_both_databases!(

@@ -30,12 +30,12 @@ mod render;
 use crate::auth::Viewer;
 use crate::context::AppContext;
 use crate::graphql::audit;
-use crate::graphql::error::{parse_id, GqlResultExt};
+use crate::graphql::error::GqlResultExt;
 use crate::graphql::limits::QueryLimits;
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{PathSegment, ServerError, Variables};
 use entities::audit::AuditContext;
-use entities::milestones::{self, NewMilestone};
+use entities::milestones;
 use entities::releases::list::Visibility;
 use entities::Stamp;
 use mutation::MutationPlan;
@@ -89,14 +89,7 @@ pub async fn write(
     };
     let input = plan.input;
     let added = async {
-        let new = NewMilestone {
-            release_id: parse_id(&input.release_id, "releaseId")?,
-            title: input.title,
-            description: input.description,
-            requires_approval: input.requires_approval,
-            planned_start: input.planned_start,
-            planned_end: input.planned_end,
-        };
+        let new = input.into_new()?;
         entities::write(&context.db, stamp, async |tx| {
             milestones::add(tx, new).await
         })
