@@ -30,10 +30,10 @@ mod render;
 use crate::auth::Viewer;
 use crate::context::AppContext;
 use crate::graphql::audit;
-use crate::graphql::error::GqlResultExt;
+use crate::graphql::error::{internal, GqlResultExt};
 use crate::graphql::limits::QueryLimits;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{PathSegment, ServerError, Variables};
+use async_graphql::{PathSegment, Variables};
 use entities::audit::AuditContext;
 use entities::milestones;
 use entities::releases::list::Visibility;
@@ -97,29 +97,30 @@ pub async fn write(
         .gql()
     }
     .await;
-    let failure = match added {
-        Ok(milestone) => match render::milestone_response(&plan.key, &plan.fields, &milestone) {
-            Ok(body) => return Written::Body(body),
-            Err(err) => async_graphql::Error::new(err.to_string()),
-        },
-        Err(error) => error,
+    let failed = |error: async_graphql::Error| {
+        error
+            .into_server_error(plan.position)
+            .with_path(vec![PathSegment::Field(plan.key.to_string())])
     };
-    let error: ServerError = failure
-        .into_server_error(plan.position)
-        .with_path(vec![PathSegment::Field(plan.key.to_string())]);
-    audit::record_failure(
-        context,
-        audit::Caller::new(request_id, Some(viewer)),
-        mutation::ADD_MILESTONE,
-        audit::told_code(&error),
-        Some(arguments),
-    )
-    .await;
-    async_graphql::Response::from_errors(vec![error]).into()
-}
-
-impl From<async_graphql::Response> for Written {
-    fn from(response: async_graphql::Response) -> Self {
-        Written::Failed(response)
+    match added {
+        Ok(milestone) => match render::milestone_response(&plan.key, &plan.fields, &milestone) {
+            Ok(body) => Written::Body(body),
+            // committed and audited; only its answer could not be written
+            Err(err) => Written::Failed(async_graphql::Response::from_errors(vec![failed(
+                internal(&err.to_string()),
+            )])),
+        },
+        Err(error) => {
+            let error = failed(error);
+            audit::record_failure(
+                context,
+                audit::Caller::new(request_id, Some(viewer)),
+                mutation::ADD_MILESTONE,
+                audit::told_code(&error),
+                Some(arguments),
+            )
+            .await;
+            Written::Failed(async_graphql::Response::from_errors(vec![error]))
+        }
     }
 }
