@@ -93,7 +93,7 @@ impl Visibility {
     }
 
     /// The values [`condition`](Self::condition) binds, in its order.
-    pub fn condition_values(self) -> Vec<Value> {
+    fn condition_values(self) -> Vec<Value> {
         let mut values = vec![self.person_id.into(), self.person_id.into()];
         if self.awaiting_decision {
             values.push(ReleaseStatus::Requested.into());

@@ -221,6 +221,11 @@ async fn audit_event(app: &TestApp, request_id: &str) -> Value {
         1,
         "one audit event for {request_id}: {events:?}"
     );
+    // every case calls with a token, refused ones included
+    assert!(
+        events[0]["actor"]["id"].is_string() && events[0]["tokenId"].is_string(),
+        "the caller of {request_id}: {events:?}"
+    );
     events[0].clone()
 }
 
