@@ -123,6 +123,11 @@ pub async fn job_runner(
         currency: settings.costs.currency.clone(),
         report_period_days: settings.reports.period_days,
         keep_days: settings.jobs.keep_days,
+        timeouts: jobs::JobTimeouts {
+            lock: Duration::from_millis(settings.jobs.lock_timeout_ms),
+            statement: Duration::from_millis(settings.jobs.statement_timeout_ms),
+        },
+        lease: None,
     };
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),
@@ -187,9 +192,10 @@ async fn mail_context(
 
 /// Opens the configured database pool.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    db::connect(
+    db::connect_with(
         settings.database.url.expose(),
         settings.database.max_connections,
+        settings.database.session_timeouts(),
     )
     .await
     .with_context(|| format!("connecting to the {} database", settings.database.kind()))

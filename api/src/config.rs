@@ -126,6 +126,14 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Apply pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    /// PostgreSQL: the longest a request waits for a row lock (`lock_timeout`),
+    /// in milliseconds; past it the request answers `CONFLICT` (retryable).
+    pub lock_timeout_ms: u64,
+    /// PostgreSQL: the longest one statement of a request runs (`statement_timeout`), in milliseconds.
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL: the longest a transaction may sit idle before the server
+    /// ends it and frees its locks (`idle_in_transaction_session_timeout`), in milliseconds.
+    pub idle_in_transaction_timeout_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -134,6 +142,9 @@ impl Default for DatabaseSettings {
             url: Secret::new("sqlite://releasedesk.db?mode=rwc"),
             max_connections: 8,
             migrate_on_start: true,
+            lock_timeout_ms: 3_000,
+            statement_timeout_ms: 10_000,
+            idle_in_transaction_timeout_ms: 10_000,
         }
     }
 }
@@ -142,6 +153,16 @@ impl DatabaseSettings {
     /// The scheme of the URL, safe to log.
     pub fn kind(&self) -> &str {
         database_kind(self.url.expose())
+    }
+
+    /// The bounds every PostgreSQL connection of the pool gets.
+    pub fn session_timeouts(&self) -> crate::db::SessionTimeouts {
+        let ms = std::time::Duration::from_millis;
+        crate::db::SessionTimeouts {
+            lock: ms(self.lock_timeout_ms),
+            statement: ms(self.statement_timeout_ms),
+            idle_in_transaction: ms(self.idle_in_transaction_timeout_ms),
+        }
     }
 }
 
@@ -259,6 +280,10 @@ pub struct JobsSettings {
     /// Days the `housekeeping` job keeps runs that succeeded without changing
     /// anything, and e-mails that were sent (1 to 3650).
     pub keep_days: u32,
+    /// PostgreSQL: the longest a job's unit of work waits for a row lock, in milliseconds.
+    pub lock_timeout_ms: u64,
+    /// PostgreSQL: the longest one statement of a job runs, in milliseconds.
+    pub statement_timeout_ms: u64,
 }
 
 impl Default for JobsSettings {
@@ -269,6 +294,8 @@ impl Default for JobsSettings {
             lease_seconds: 60,
             shutdown_grace_seconds: 30,
             keep_days: 30,
+            lock_timeout_ms: 30_000,
+            statement_timeout_ms: 300_000,
         }
     }
 }
@@ -515,6 +542,21 @@ impl Settings {
         }
         if !(1..=100).contains(&self.mail.max_attempts) {
             return Err("mail.max_attempts must be between 1 and 100".into());
+        }
+        // 0 would switch PostgreSQL's bound off; an hour is beyond any wait worth having
+        for (name, ms) in [
+            ("database.lock_timeout_ms", self.database.lock_timeout_ms),
+            ("database.statement_timeout_ms", self.database.statement_timeout_ms),
+            (
+                "database.idle_in_transaction_timeout_ms",
+                self.database.idle_in_transaction_timeout_ms,
+            ),
+            ("jobs.lock_timeout_ms", self.jobs.lock_timeout_ms),
+            ("jobs.statement_timeout_ms", self.jobs.statement_timeout_ms),
+        ] {
+            if !(1..=3_600_000).contains(&ms) {
+                return Err(format!("{name} must be between 1 and 3600000"));
+            }
         }
         Ok(())
     }

@@ -15,8 +15,43 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// page is read without the worker and the request taking turns (sqlx: 50).
 const SQLITE_ROW_BUFFER: usize = 1024;
 
-/// Opens a pool on `url`. SQLite gets WAL, a busy timeout and enforced foreign keys.
+/// How long a PostgreSQL session may wait or idle, set on every connection
+/// of the pool. Past a bound the statement fails: a lock wait or a slow
+/// statement answers `CONFLICT` (retryable), and a transaction left open by
+/// a frozen or lost client is ended by the server, releasing its locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimeouts {
+    /// `lock_timeout`: the longest wait for a row or table lock.
+    pub lock: Duration,
+    /// `statement_timeout`: the longest any one statement runs.
+    pub statement: Duration,
+    /// `idle_in_transaction_session_timeout`: the longest a transaction may
+    /// sit open with no statement running.
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for SessionTimeouts {
+    fn default() -> Self {
+        Self {
+            lock: Duration::from_secs(3),
+            statement: Duration::from_secs(10),
+            idle_in_transaction: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Opens a pool on `url` with the default [`SessionTimeouts`].
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, SessionTimeouts::default()).await
+}
+
+/// Opens a pool on `url`. SQLite gets WAL, a busy timeout and enforced foreign
+/// keys; PostgreSQL sessions get `timeouts`.
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    timeouts: SessionTimeouts,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
@@ -33,6 +68,17 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 .row_buffer_size(SQLITE_ROW_BUFFER)
+        })
+        .map_sqlx_postgres_opts(move |opts| {
+            let ms = |d: Duration| format!("{}ms", d.as_millis());
+            opts.options([
+                ("lock_timeout", ms(timeouts.lock)),
+                ("statement_timeout", ms(timeouts.statement)),
+                (
+                    "idle_in_transaction_session_timeout",
+                    ms(timeouts.idle_in_transaction),
+                ),
+            ])
         });
     Database::connect(options).await
 }

@@ -152,7 +152,7 @@ pub async fn update(
     expected_version: i32,
 ) -> DomainResult<change_request::Model> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    let before = find(tx.db(), id).await?;
+    let before = find_locked(tx, id, None).await?;
     check_version(&before, expected_version)?;
     let touches_dates = edits.scheduled_start.is_some() || edits.scheduled_end.is_some();
     if touches_dates {
@@ -231,7 +231,7 @@ pub async fn update(
 /// the release's planned window.
 pub async fn link(tx: &mut Tx, id: i32, release_id: i32) -> DomainResult<change_request::Model> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    let before = find(tx.db(), id).await?;
+    let before = find_locked(tx, id, Some(release_id)).await?;
     let release = releases::find_visible(tx, release_id)
         .await
         .map_err(|_| DomainError::validation("releaseId", format!("no release {release_id}")))?;
@@ -262,10 +262,31 @@ pub async fn link(tx: &mut Tx, id: i32, release_id: i32) -> DomainResult<change_
     Ok(saved)
 }
 
+/// Locks the release change `id` is linked to, and `also` (the lock order:
+/// releases first, ascending), then loads the change as it is now. A change
+/// moved to another release meanwhile answers `CONFLICT` (retryable).
+pub(crate) async fn find_locked(
+    tx: &mut Tx,
+    id: i32,
+    also: Option<i32>,
+) -> DomainResult<change_request::Model> {
+    let linked = find(tx.db(), id).await?.release_id;
+    let releases: Vec<i32> = linked.into_iter().chain(also).collect();
+    tx.lock_releases(&releases).await?;
+    let now = find(tx.db(), id).await?;
+    if now.release_id != linked {
+        return Err(DomainError::Conflict(format!(
+            "{} was linked elsewhere meanwhile; reload and try again",
+            now.number
+        )));
+    }
+    Ok(now)
+}
+
 /// Unlinks change `id`; it keeps its current dates, now editable again.
 pub async fn unlink(tx: &mut Tx, id: i32) -> DomainResult<change_request::Model> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    let before = find(tx.db(), id).await?;
+    let before = find_locked(tx, id, None).await?;
     let Some(release_id) = before.release_id else {
         return Ok(before);
     };
@@ -378,15 +399,15 @@ pub struct ResyncCounts {
 }
 
 /// Puts every linked change back on its release's planned window, whatever
-/// wrote it (another path, an import, drift): one statement reads the drifted
-/// changes (locking them and their releases on PostgreSQL), one set-based
+/// wrote it (another path, an import, drift): their releases are locked first,
+/// one statement reads the drifted changes, one set-based
 /// `UPDATE` corrects them all, and each corrected change gets history events.
 pub async fn resync_with_releases(tx: &mut Tx) -> DomainResult<ResyncCounts> {
     use sea_orm::{DatabaseBackend, Statement};
     let backend = tx.db().get_database_backend();
-    let (differs, lock, param) = match backend {
-        DatabaseBackend::Postgres => ("IS DISTINCT FROM", " FOR UPDATE", "$1"),
-        _ => ("IS NOT", "", "?"),
+    let (differs, param) = match backend {
+        DatabaseBackend::Postgres => ("IS DISTINCT FROM", "$1"),
+        _ => ("IS NOT", "?"),
     };
     let drift = format!(
         "c.scheduled_start {differs} r.planned_start OR c.scheduled_end {differs} r.planned_end"
@@ -401,6 +422,21 @@ pub async fn resync_with_releases(tx: &mut Tx) -> DomainResult<ResyncCounts> {
         .map(|row| row.try_get::<i64>("", "n"))
         .transpose()?
         .unwrap_or(0);
+    // the releases first (the lock order); the drift is read again under their locks
+    let drifted_releases: Vec<i32> = tx
+        .db()
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!(
+                "SELECT DISTINCT c.release_id FROM change_requests c \
+                 JOIN releases r ON r.id = c.release_id WHERE {drift}"
+            ),
+        ))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i32>("", "release_id"))
+        .collect::<Result<_, _>>()?;
+    tx.lock_releases(&drifted_releases).await?;
     let rows = tx
         .db()
         .query_all_raw(Statement::from_string(
@@ -409,7 +445,7 @@ pub async fn resync_with_releases(tx: &mut Tx) -> DomainResult<ResyncCounts> {
                 "SELECT c.id, c.number, c.release_id, c.scheduled_start, c.scheduled_end, \
                  r.planned_start, r.planned_end \
                  FROM change_requests c JOIN releases r ON r.id = c.release_id \
-                 WHERE {drift} ORDER BY c.id{lock}"
+                 WHERE {drift} ORDER BY c.id"
             ),
         ))
         .await?;

@@ -3,7 +3,7 @@
 //! the master) in the same unit of work; a milestone's total is frozen when it
 //! completes and a release's when it closes, after which lines are refused
 //! until an administrator reopens the figure. `cost-rollup` repairs any drift
-//! with one set-based statement per level ([`rollup`]).
+//! with one set-based statement per level over batches of releases ([`rollup`]).
 
 use crate::entity::{cost_line, milestone, release, CostCategory, EventKind};
 use crate::policy::Capability;
@@ -13,7 +13,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait},
     ActiveValue::Set,
-    ConnectionTrait, QueryOrder, Statement,
+    ConnectionTrait, QueryOrder, QuerySelect, Statement,
 };
 use std::collections::HashMap;
 
@@ -109,7 +109,7 @@ pub async fn add_line(
             "incurredOn must fall between the years 1970 and 9999",
         ));
     }
-    let release = releases::find_visible(tx, new.release_id).await?;
+    let release = releases::find_visible_locked(tx, new.release_id).await?;
     let milestone = match new.milestone_id {
         Some(id) => {
             let m = milestones::find(tx.db(), id).await?;
@@ -146,7 +146,9 @@ pub async fn reverse_line(tx: &mut Tx, id: i32, reason: &str) -> DomainResult<co
         .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("cost line", id))?;
-    let release = releases::find_visible(tx, line.release_id).await?;
+    let release = releases::find_visible_locked(tx, line.release_id)
+        .await
+        .map_err(|_| DomainError::not_found("cost line", id))?;
     if line.reverses_id.is_some() {
         return Err(DomainError::validation(
             "id",
@@ -254,7 +256,7 @@ pub async fn set_budget(tx: &mut Tx, id: i32, budget: Option<i64>) -> DomainResu
     if let Some(b) = budget {
         check_amount("budget", b, true)?;
     }
-    let before = releases::find_visible(tx, id).await?;
+    let before = releases::find_visible_locked(tx, id).await?;
     release::Entity::update_many()
         .col_expr(release::Column::Budget, Expr::value(budget))
         .filter(release::Column::Id.eq(id))
@@ -326,7 +328,7 @@ pub async fn reopen(
 ) -> DomainResult<release::Model> {
     tx.stamp().actor.require(Capability::Administer)?;
     let reason = validate::required_text("reason", reason, validate::MAX_TEXT)?;
-    let release = releases::find_visible(tx, release_id).await?;
+    let release = releases::find_visible_locked(tx, release_id).await?;
     let before = match milestone_id {
         Some(id) => {
             let m = milestones::find(tx.db(), id).await?;
@@ -393,46 +395,74 @@ pub struct Rollup {
     pub masters: u64,
 }
 
-/// Recomputes every stored running total from the ledger, one set-based
-/// statement per level (milestones, then releases, then masters, which include
-/// their phases), touching only rows that drifted.
-pub async fn rollup(tx: &mut Tx) -> DomainResult<Rollup> {
+/// Releases one [`rollup`] batch covers.
+pub const ROLLUP_BATCH: u64 = 200;
+
+/// Recomputes the stored running totals of the next [`ROLLUP_BATCH`] releases
+/// after id `after` (their milestones included) from the ledger, touching only
+/// rows that drifted, and answers what it corrected and the last release it
+/// covered (`None` when none were left). The releases are locked first, as
+/// every writer of cost lines does, so no line commits between the sums and
+/// the updates; each level is one set-based statement.
+pub async fn rollup(tx: &mut Tx, after: i32) -> DomainResult<(Rollup, Option<i32>)> {
+    let ids: Vec<i32> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .filter(release::Column::Id.gt(after))
+        .order_by_asc(release::Column::Id)
+        .limit(ROLLUP_BATCH)
+        .into_tuple()
+        .all(tx.db())
+        .await?;
+    let Some(last) = ids.last().copied() else {
+        return Ok((Rollup::default(), None));
+    };
+    tx.lock_releases(&ids).await?;
+    let batch = ids
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let backend = tx.db().get_database_backend();
-    let run = async |sql: &str| -> DomainResult<u64> {
+    let run = async |sql: String| -> DomainResult<u64> {
         Ok(tx
             .db()
-            .execute_raw(Statement::from_string(backend, sql.to_owned()))
+            .execute_raw(Statement::from_string(backend, sql))
             .await?
             .rows_affected())
     };
-    // each level: one aggregate of the ledger joined back, touching only rows
-    // that differ (UPDATE … FROM: PostgreSQL, and SQLite since 3.33)
-    let milestones = run(
+    // each level: one aggregate of the ledger joined back (UPDATE … FROM:
+    // PostgreSQL, and SQLite since 3.33)
+    let milestones = run(format!(
         "UPDATE milestones SET cost_running = s.total FROM (SELECT m.id, \
          COALESCE(SUM(l.amount), 0) AS total FROM milestones m \
-         LEFT JOIN cost_lines l ON l.milestone_id = m.id GROUP BY m.id) s \
-         WHERE milestones.id = s.id AND milestones.cost_running <> s.total",
-    )
+         LEFT JOIN cost_lines l ON l.milestone_id = m.id WHERE m.release_id IN ({batch}) \
+         GROUP BY m.id) s WHERE milestones.id = s.id AND milestones.cost_running <> s.total"
+    ))
     .await?;
-    let releases = run(
+    let releases = run(format!(
         "UPDATE releases SET cost_running = s.total FROM (SELECT r.id, \
          COALESCE(SUM(l.amount), 0) AS total FROM releases r \
-         LEFT JOIN cost_lines l ON l.release_id = r.id WHERE r.scope <> 'MASTER' \
-         GROUP BY r.id) s WHERE releases.id = s.id AND releases.cost_running <> s.total",
-    )
+         LEFT JOIN cost_lines l ON l.release_id = r.id \
+         WHERE r.id IN ({batch}) AND r.scope <> 'MASTER' GROUP BY r.id) s \
+         WHERE releases.id = s.id AND releases.cost_running <> s.total"
+    ))
     .await?;
-    // masters after their phases, which they include
-    let masters = run(
+    // a master carries its own lines and its phases' (their writers lock it)
+    let masters = run(format!(
         "UPDATE releases SET cost_running = s.total FROM (SELECT r.id, \
-         COALESCE((SELECT SUM(l.amount) FROM cost_lines l WHERE l.release_id = r.id), 0) \
-         + COALESCE((SELECT SUM(p.cost_running) FROM releases p WHERE p.master_id = r.id), 0) \
-         AS total FROM releases r WHERE r.scope = 'MASTER') s \
-         WHERE releases.id = s.id AND releases.cost_running <> s.total",
-    )
+         COALESCE((SELECT SUM(l.amount) FROM cost_lines l WHERE l.release_id = r.id \
+         OR l.release_id IN (SELECT p.id FROM releases p WHERE p.master_id = r.id)), 0) \
+         AS total FROM releases r WHERE r.id IN ({batch}) AND r.scope = 'MASTER') s \
+         WHERE releases.id = s.id AND releases.cost_running <> s.total"
+    ))
     .await?;
-    Ok(Rollup {
-        milestones,
-        releases,
-        masters,
-    })
+    Ok((
+        Rollup {
+            milestones,
+            releases,
+            masters,
+        },
+        Some(last),
+    ))
 }

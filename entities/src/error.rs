@@ -31,8 +31,17 @@ pub enum DomainError {
     /// A linked change's schedule follows its release and cannot be edited.
     #[error("{0}")]
     ScheduleReadOnly(String),
-    /// The database cannot be reached now (no connection within the timeout);
-    /// retrying later may work.
+    /// Another unit of work holds what this one needs: a deadlock, a
+    /// serialization failure, or a lock or statement wait past its timeout.
+    /// Retrying may work.
+    #[error("{}", .0.message())]
+    Contended(Contention),
+    /// A unit of work ran under a job run's lease that another replica has
+    /// since taken over; its effect is rolled back.
+    #[error("job run {0} no longer holds its lease; its work was rolled back")]
+    LeaseLost(i32),
+    /// The database cannot be reached now (no connection within the timeout,
+    /// or the connection was lost); retrying later may work.
     #[error("the database is unavailable; retry later")]
     Unavailable(DbErr),
     /// The database failed; its text never reaches a client.
@@ -78,11 +87,27 @@ impl DomainError {
             DomainError::Validation { .. } => ErrorCode::Validation,
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::Forbidden(_) => ErrorCode::Forbidden,
-            DomainError::Conflict(_) => ErrorCode::Conflict,
+            DomainError::Conflict(_)
+            | DomainError::Contended(_)
+            | DomainError::LeaseLost(_) => ErrorCode::Conflict,
             DomainError::ScheduleReadOnly(_) => ErrorCode::ScheduleReadOnly,
             DomainError::Unavailable(_) => ErrorCode::Unavailable,
             DomainError::Database(_) => ErrorCode::Internal,
         }
+    }
+
+    /// True when the same request may succeed if sent again unchanged.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            DomainError::Contended(_) | DomainError::Unavailable(_)
+        )
+    }
+
+    /// True when the unit of work should run again at once: the database
+    /// chose it as a deadlock's or serialization conflict's victim.
+    pub fn reruns(&self) -> bool {
+        matches!(self, DomainError::Contended(Contention::Deadlock(_)))
     }
 
     /// An `InvalidTransition` refused by a state machine, with the actions that would work.
@@ -117,23 +142,104 @@ impl DomainError {
     }
 }
 
-impl From<DbErr> for DomainError {
-    fn from(err: DbErr) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Self::Conflict("a record with the same unique value already exists".into())
+/// Why a unit of work could not get what it needed.
+#[derive(Debug)]
+pub enum Contention {
+    /// A deadlock or serialization failure (PostgreSQL), or a writer that
+    /// waited out SQLite's busy timeout: the unit of work runs again.
+    Deadlock(DbErr),
+    /// A row lock not granted within `lock_timeout`.
+    LockTimeout(DbErr),
+    /// A statement cancelled by `statement_timeout`.
+    StatementTimeout(DbErr),
+}
+
+impl Contention {
+    fn message(&self) -> &'static str {
+        match self {
+            Contention::Deadlock(_) | Contention::LockTimeout(_) => {
+                "the record is being changed by another request; retry"
             }
-            _ if matches!(err, DbErr::ConnectionAcquire(_)) => Self::Unavailable(err),
-            _ if is_lock_contention(&err) => {
-                Self::Conflict("the record is being changed by another request; retry".into())
+            Contention::StatementTimeout(_) => {
+                "the database took too long to answer; retry"
             }
-            _ => Self::Database(err),
+        }
+    }
+
+    /// The database's own error, for the log.
+    pub fn source(&self) -> &DbErr {
+        match self {
+            Contention::Deadlock(err)
+            | Contention::LockTimeout(err)
+            | Contention::StatementTimeout(err) => err,
         }
     }
 }
 
-/// SQLite reports writer contention as "database is locked"; PostgreSQL as a serialization failure.
-fn is_lock_contention(err: &DbErr) -> bool {
-    let text = err.to_string();
-    text.contains("database is locked") || text.contains("could not serialize access")
+impl From<DbErr> for DomainError {
+    fn from(err: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return Self::Conflict("a record with the same unique value already exists".into());
+        }
+        match classify(&err) {
+            Class::Deadlock => Self::Contended(Contention::Deadlock(err)),
+            Class::LockTimeout => Self::Contended(Contention::LockTimeout(err)),
+            Class::StatementTimeout => Self::Contended(Contention::StatementTimeout(err)),
+            Class::Unavailable => Self::Unavailable(err),
+            Class::Other => Self::Database(err),
+        }
+    }
+}
+
+enum Class {
+    Deadlock,
+    LockTimeout,
+    StatementTimeout,
+    Unavailable,
+    Other,
+}
+
+/// Sorts a database error by what the caller can do about it: SQLSTATE on
+/// PostgreSQL, the result code on SQLite, the driver's error kind for a
+/// connection that is gone.
+fn classify(err: &DbErr) -> Class {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return Class::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_ref(),
+        DbErr::Conn(_) => return Class::Unavailable,
+        _ => return Class::Other,
+    };
+    match sqlx {
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            match code.as_ref() {
+                // serialization_failure, deadlock_detected
+                "40001" | "40P01" => Class::Deadlock,
+                // lock_not_available (lock_timeout)
+                "55P03" => Class::LockTimeout,
+                // query_canceled (statement_timeout)
+                "57014" => Class::StatementTimeout,
+                // admin_shutdown, crash_shutdown, cannot_connect_now,
+                // too_many_connections, idle_in_transaction_session_timeout
+                "57P01" | "57P02" | "57P03" | "53300" | "25P03" => Class::Unavailable,
+                // connection exceptions
+                code if code.starts_with("08") => Class::Unavailable,
+                // SQLITE_BUSY and its extended codes: the busy timeout ran out
+                "5" | "261" | "517" | "773" => Class::Deadlock,
+                _ if db.message().contains("database is locked") => Class::Deadlock,
+                _ => Class::Other,
+            }
+        }
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => Class::Unavailable,
+        _ => Class::Other,
+    }
 }

@@ -37,7 +37,7 @@ pub mod workflow;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, DomainResult};
 pub use policy::Actor;
-pub use unit_of_work::{write, Event, Subject, Tx};
+pub use unit_of_work::{write, write_leased, Event, Lease, Subject, Tx};
 
 /// Who made a change and when: stamped on every row and history event a change
 /// writes, and, for API calls, the audit event written in the same transaction.

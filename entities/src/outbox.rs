@@ -189,6 +189,22 @@ pub async fn claim(
         .collect())
 }
 
+/// True while `message` is still claimed by its dispatcher and the claim
+/// lasts beyond `until`: checked right before each send, so a dispatcher
+/// resumed after its lease sends nothing another may have taken over.
+pub async fn still_claimed<C: ConnectionTrait>(
+    db: &C,
+    message: &outbox_message::Model,
+    until: DateTimeUtc,
+) -> DomainResult<bool> {
+    Ok(outbox_message::Entity::find()
+        .filter(claimed_by_me(message))
+        .filter(outbox_message::Column::ClaimedUntil.gt(until))
+        .count(db)
+        .await?
+        == 1)
+}
+
 /// Marks a claimed message sent; false when the claim was lost meanwhile.
 pub async fn mark_sent<C: ConnectionTrait>(
     db: &C,

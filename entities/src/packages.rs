@@ -120,7 +120,7 @@ pub async fn set_change_items(
     item_ids: &[i32],
 ) -> DomainResult<Vec<i32>> {
     tx.stamp().actor.require(Capability::ManageChanges)?;
-    changes::find(tx.db(), change_id).await?;
+    changes::find_locked(tx, change_id, None).await?;
     let items = existing_items(tx, item_ids).await?;
     change_item::Entity::delete_many()
         .filter(change_item::Column::ChangeId.eq(change_id))
@@ -159,7 +159,7 @@ pub async fn items_of_changes<C: ConnectionTrait>(
 pub async fn create(tx: &mut Tx, new: NewPackage) -> DomainResult<release_package::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
     let name = validate::title("name", &new.name)?;
-    let release = releases::find_visible(tx, new.release_id).await?;
+    let release = releases::find_visible_locked(tx, new.release_id).await?;
     if !release.status.is_open() {
         return Err(DomainError::validation(
             "releaseId",
@@ -217,7 +217,7 @@ pub async fn set_package_items(
         .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("package", package_id))?;
-    releases::find_visible(tx, package.release_id)
+    releases::find_visible_locked(tx, package.release_id)
         .await
         .map_err(|_| DomainError::not_found("package", package_id))?;
     let items = existing_items(tx, item_ids).await?;

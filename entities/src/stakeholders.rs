@@ -23,8 +23,8 @@ pub async fn add(
             "the OWNER follows the release owner; change the owner with updateRelease",
         ));
     }
+    releases::find_visible_locked(tx, release_id).await?;
     let txn = tx.db();
-    releases::find_visible(tx, release_id).await?;
     let person = person::Entity::find_by_id(person_id)
         .one(txn)
         .await?
@@ -67,14 +67,14 @@ pub async fn add(
 /// Removes a stakeholder entry; the OWNER entry goes only by changing the owner.
 pub async fn remove(tx: &mut Tx, stakeholder_id: i32) -> DomainResult<stakeholder::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let txn = tx.db();
     let entry = stakeholder::Entity::find_by_id(stakeholder_id)
-        .one(txn)
+        .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("stakeholder", stakeholder_id))?;
-    releases::find_visible(tx, entry.release_id)
+    releases::find_visible_locked(tx, entry.release_id)
         .await
         .map_err(|_| DomainError::not_found("stakeholder", stakeholder_id))?;
+    let txn = tx.db();
     if entry.role == StakeholderRole::Owner {
         return Err(DomainError::validation(
             "id",

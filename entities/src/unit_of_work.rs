@@ -1,18 +1,33 @@
 //! The one write path. Every change, from the API or from a job, runs in a
 //! [`Tx`]: it opens the write transaction (`BEGIN IMMEDIATE` on SQLite, so writers
 //! queue instead of failing), carries the [`Stamp`] of who acts and when, collects
-//! history events as the change goes, and at commit writes them, the audit event
-//! of the API call, and (as later features add them) outbox rows, all in the
-//! same transaction.
+//! history events as the change goes, and at commit writes them and the audit
+//! event of the API call in the same transaction.
+//!
+//! **The lock order.** A unit of work that touches anything under a release
+//! (its milestones, approval requests and votes, cost lines, stakeholders,
+//! packages, linked changes) first locks the release row, the aggregate root,
+//! through [`Tx::lock_release`] or [`Tx::lock_releases`], and reads what it
+//! decides on only after that. Release rows are locked in ascending id, which
+//! puts a master before its phases (a phase is always created after its
+//! master); a phase's master is locked with it. Rows outside any release come
+//! after, and a job run's lease row last, at commit. PostgreSQL runs READ
+//! COMMITTED: every statement after the lock sees what committed before it.
 
-use crate::entity::{audit_event, history_event, EventKind, SubjectType};
+use crate::entity::job_run::{self, JobOutcome};
+use crate::entity::{audit_event, history_event, release, EventKind, SubjectType};
 use crate::shapes::{insert_values, Shape};
-use crate::{audit, DomainResult, Stamp};
+use crate::{audit, DomainError, DomainResult, Stamp};
 use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause, WithQuery};
 use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, DbBackend, QueryTrait,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    prelude::*, sea_query::Query, ActiveValue::Set, Condition, DatabaseTransaction, DbBackend,
+    QueryOrder, QuerySelect, QueryTrait, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
+use std::collections::BTreeSet;
+
+/// Runs of a unit of work chosen as a deadlock's victim, the first included.
+const ATTEMPTS: usize = 4;
 
 /// History rows per `INSERT`: 11 columns each, far below SQLite's 32,766 and
 /// PostgreSQL's 65,535 bound parameters.
@@ -108,11 +123,21 @@ impl Event {
     }
 }
 
+/// The claim of a job run: its effects commit only while the ledger still
+/// shows the run `RUNNING` on this runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub run_id: i32,
+    pub runner: String,
+}
+
 /// A unit of work: one write transaction with its stamp and pending history.
 pub struct Tx {
     txn: DatabaseTransaction,
     stamp: Stamp,
     history: Vec<(Subject, Event)>,
+    lease: Option<Lease>,
+    locked: BTreeSet<i32>,
 }
 
 impl Tx {
@@ -128,7 +153,59 @@ impl Tx {
             txn,
             stamp,
             history: Vec::new(),
+            lease: None,
+            locked: BTreeSet::new(),
         })
+    }
+
+    /// Commits only while `lease` is held (see [`Lease`]).
+    pub fn under_lease(mut self, lease: Option<Lease>) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Locks release `id` (and its master, for a phase) until the unit of work
+    /// ends and answers it as it is now; `NotFound` when it does not exist.
+    /// The caller applies visibility itself.
+    pub async fn lock_release(&mut self, id: i32) -> DomainResult<release::Model> {
+        self.lock_releases(&[id])
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| DomainError::not_found("release", id))
+    }
+
+    /// Locks every release in `ids` with their masters, in ascending id (the
+    /// lock order), and answers those that exist, in that order.
+    pub async fn lock_releases(&mut self, ids: &[i32]) -> DomainResult<Vec<release::Model>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let masters = Query::select()
+            .column(release::Column::MasterId)
+            .from(release::Entity)
+            .and_where(release::Column::Id.is_in(ids.iter().copied()))
+            .and_where(release::Column::MasterId.is_not_null())
+            .to_owned();
+        let rows = release::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(release::Column::Id.is_in(ids.iter().copied()))
+                    .add(release::Column::Id.in_subquery(masters)),
+            )
+            .order_by_asc(release::Column::Id)
+            .lock_exclusive()
+            .all(&self.txn)
+            .await?;
+        if let (Some(first), Some(highest)) = (rows.first(), self.locked.last()) {
+            debug_assert!(
+                first.id > *highest || rows.iter().all(|r| self.locked.contains(&r.id)),
+                "release {} locked after release {highest}: against the lock order",
+                first.id
+            );
+        }
+        self.locked.extend(rows.iter().map(|r| r.id));
+        Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())
     }
 
     /// The connection to read and write through.
@@ -159,7 +236,12 @@ impl Tx {
             txn,
             stamp,
             history,
+            lease,
+            ..
         } = self;
+        if let Some(lease) = lease {
+            hold(&txn, &lease).await?;
+        }
         let rows: Vec<history_event::ActiveModel> = history
             .into_iter()
             .map(|(subject, event)| {
@@ -222,15 +304,61 @@ impl Tx {
     }
 }
 
-/// Runs `change` in a new unit of work under `stamp` and commits it; for callers
-/// outside a request (the command line, demo data, tests).
+/// Checks, inside the unit of work and under the run's row lock, that `lease`
+/// is still held; a run given up as abandoned rolls its work back.
+async fn hold(txn: &DatabaseTransaction, lease: &Lease) -> DomainResult<()> {
+    let held = job_run::Entity::update_many()
+        .col_expr(
+            job_run::Column::HeartbeatAt,
+            Expr::col(job_run::Column::HeartbeatAt),
+        )
+        .filter(job_run::Column::Id.eq(lease.run_id))
+        .filter(job_run::Column::Runner.eq(lease.runner.as_str()))
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Running))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if held == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::LeaseLost(lease.run_id))
+    }
+}
+
+/// Runs `change` in a new unit of work under `stamp` and commits it. A unit
+/// of work the database chose as a deadlock's victim runs again (everything
+/// it did rolled back), up to [`ATTEMPTS`] times in all; then, like a lock
+/// wait past its timeout, it answers `CONFLICT` (retryable).
 pub async fn write<T>(
     db: &DatabaseConnection,
     stamp: Stamp,
-    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T>,
+    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T> + Clone,
 ) -> DomainResult<T> {
-    let mut tx = Tx::begin(db, stamp).await?;
-    let value = change(&mut tx).await?;
-    tx.commit().await?;
-    Ok(value)
+    write_leased(db, stamp, None, change).await
+}
+
+/// [`write`] for a job run: commits only while `lease` is held.
+pub async fn write_leased<T>(
+    db: &DatabaseConnection,
+    stamp: Stamp,
+    lease: Option<&Lease>,
+    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T> + Clone,
+) -> DomainResult<T> {
+    let mut attempt = 1;
+    loop {
+        let outcome: DomainResult<T> = async {
+            let mut tx = Tx::begin(db, stamp.clone())
+                .await?
+                .under_lease(lease.cloned());
+            // each run gets its own copy of what the change captured
+            let value = change.clone()(&mut tx).await?;
+            tx.commit().await?;
+            Ok(value)
+        }
+        .await;
+        match outcome {
+            Err(err) if err.reruns() && attempt < ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
+    }
 }

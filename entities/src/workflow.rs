@@ -105,7 +105,7 @@ pub async fn update_release(
     edits: releases::ReleaseChanges,
     expected_version: i32,
 ) -> DomainResult<release::Model> {
-    let before = releases::find_visible(tx, id).await?;
+    let before = releases::find_visible_locked(tx, id).await?;
     let after = releases::update(tx, id, edits, expected_version).await?;
     if windows::of_release(&before) != windows::of_release(&after) {
         run(tx, vec![Effect::ReleaseWindowMoved { release_id: id }]).await?;
@@ -123,7 +123,7 @@ pub async fn transition_release(
 ) -> DomainResult<release::Model> {
     tx.stamp().actor.may_attempt(action)?;
     let reason = releases::reason_for(action, reason)?;
-    let before = releases::find_visible(tx, id).await?;
+    let before = releases::find_visible_locked(tx, id).await?;
     tx.stamp().actor.may_move(action, before.status)?;
     let after = releases::apply(tx, before, action, reason).await?;
     run(tx, effects_of_release(&after)).await?;
@@ -137,8 +137,7 @@ pub async fn transition_milestone(
     action: MilestoneAction,
 ) -> DomainResult<milestone::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let before = milestones::find_visible(tx, id).await?;
-    let release = releases::find(tx.db(), before.release_id).await?;
+    let (release, before) = milestones::find_visible_locked(tx, id).await?;
     let after = milestones::apply(tx, &release, before, action).await?;
     run(tx, effects_of_milestone(&release, &after)).await?;
     Ok(after)

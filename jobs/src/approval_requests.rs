@@ -13,7 +13,7 @@ use entities::entity::{
 };
 use entities::lifecycle::{milestone as milestone_lifecycle, release as release_lifecycle};
 use entities::outbox::{self, Mail};
-use entities::{mail, people, DomainResult, Stamp, Tx};
+use entities::{mail, people, DomainResult, Tx};
 use futures::future::BoxFuture;
 use sea_orm::{prelude::*, ActiveEnum, QueryOrder};
 use std::collections::HashMap;
@@ -32,16 +32,18 @@ impl Job for ApprovalRequests {
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<Counts, String>> {
         Box::pin(async move {
-            entities::write(&ctx.db, Stamp::system(ctx.clock.now()), async |tx| {
-                queue(tx, &ctx.mail).await
-            })
-            .await
+            ctx.write(async |tx| queue(tx, &ctx.mail).await)
+                .await
             .map_err(|err| err.to_string())
         })
     }
 }
 
 async fn queue(tx: &mut Tx, mail: &MailContext) -> DomainResult<Counts> {
+    // every release with an open request first (the lock order): votes are
+    // counted and e-mailed under the same locks castVote takes
+    let open = approvals::releases_with_open_requests(tx.db()).await?;
+    tx.lock_releases(&open).await?;
     let timed_out = approvals::time_out_due(tx).await?;
     let now = tx.now();
     let (open, due) = approvals::votes_due_for_mail(tx.db(), now).await?;

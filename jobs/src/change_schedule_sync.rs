@@ -3,7 +3,7 @@
 //! other tools, drift), with a history event on each change it corrects.
 
 use crate::{Counts, Job, JobContext};
-use entities::{changes, Stamp};
+use entities::changes;
 use futures::future::BoxFuture;
 
 /// The job; see the module documentation.
@@ -20,10 +20,9 @@ impl Job for ChangeScheduleSync {
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<Counts, String>> {
         Box::pin(async move {
-            let counts = entities::write(&ctx.db, Stamp::system(ctx.clock.now()), async |tx| {
-                changes::resync_with_releases(tx).await
-            })
-            .await
+            let counts = ctx
+                .write(async |tx| changes::resync_with_releases(tx).await)
+                .await
             .map_err(|err| err.to_string())?;
             Ok(Counts {
                 examined: counts.linked,

@@ -197,33 +197,37 @@ async fn insert_run(
     .await?)
 }
 
-/// Records that run `id` is still going.
+/// Records that run `id` is still going on `runner`.
 pub async fn heartbeat<C: ConnectionTrait>(
     db: &C,
     id: i32,
+    runner: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     job_run::Entity::update_many()
         .col_expr(job_run::Column::HeartbeatAt, Expr::value(now))
         .filter(job_run::Column::Id.eq(id))
+        .filter(job_run::Column::Runner.eq(runner))
         .filter(job_run::Column::Outcome.eq(JobOutcome::Running))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Records how run `id` ended.
+/// Records how run `id` ended, only while it is still `RUNNING` on `runner`;
+/// `None` when it was given up meanwhile (it stays as the takeover left it).
 pub async fn finish<C: ConnectionTrait>(
     db: &C,
     id: i32,
+    runner: &str,
     now: DateTime<Utc>,
     result: &Result<Counts, String>,
-) -> DomainResult<job_run::Model> {
+) -> DomainResult<Option<job_run::Model>> {
     let (outcome, counts, error) = match result {
         Ok(counts) => (JobOutcome::Succeeded, *counts, None),
         Err(error) => (JobOutcome::Failed, Counts::default(), Some(error.clone())),
     };
-    job_run::Entity::update_many()
+    let finished = job_run::Entity::update_many()
         .col_expr(job_run::Column::Outcome, Expr::value(outcome))
         .col_expr(job_run::Column::EndedAt, Expr::value(Some(now)))
         .col_expr(job_run::Column::HeartbeatAt, Expr::value(now))
@@ -237,9 +241,15 @@ pub async fn finish<C: ConnectionTrait>(
         )
         .col_expr(job_run::Column::Error, Expr::value(error))
         .filter(job_run::Column::Id.eq(id))
+        .filter(job_run::Column::Runner.eq(runner))
+        .filter(job_run::Column::Outcome.eq(JobOutcome::Running))
         .exec(db)
-        .await?;
-    find(db, id).await
+        .await?
+        .rows_affected;
+    if finished == 0 {
+        return Ok(None);
+    }
+    find(db, id).await.map(Some)
 }
 
 /// Marks the runs `runner` still has going as interrupted (at shutdown, after the grace period).

@@ -23,10 +23,11 @@ pub use runner::{JobStatus, Runner, RunnerOptions};
 pub use schedule::Schedule;
 pub use scheduler::Scheduler;
 
-use entities::Clock;
+use entities::{Clock, DomainResult, Lease, Stamp, Tx};
 use futures::future::BoxFuture;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What a job works with.
 #[derive(Clone)]
@@ -40,6 +41,51 @@ pub struct JobContext {
     pub report_period_days: u32,
     /// Days `housekeeping` keeps quiet job runs and sent e-mails.
     pub keep_days: u32,
+    /// PostgreSQL bounds of a job's units of work, longer than a request's.
+    pub timeouts: JobTimeouts,
+    /// The run this context works for; set by the runner for each run.
+    pub lease: Option<Lease>,
+}
+
+/// How long a job's unit of work may wait for a lock and run one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTimeouts {
+    pub lock: Duration,
+    pub statement: Duration,
+}
+
+impl Default for JobTimeouts {
+    fn default() -> Self {
+        Self {
+            lock: Duration::from_secs(30),
+            statement: Duration::from_secs(300),
+        }
+    }
+}
+
+impl JobContext {
+    /// Runs `change` in a unit of work of the service, with the job's
+    /// timeouts, committed only while this context's run still holds its
+    /// lease (a run given up as abandoned rolls its work back).
+    pub async fn write<T>(
+        &self,
+        change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T> + Clone,
+    ) -> DomainResult<T> {
+        let stamp = Stamp::system(self.clock.now());
+        entities::write_leased(&self.db, stamp, self.lease.as_ref(), async |tx| {
+            if tx.db().get_database_backend() == DbBackend::Postgres {
+                tx.db()
+                    .execute_unprepared(&format!(
+                        "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'",
+                        self.timeouts.lock.as_millis(),
+                        self.timeouts.statement.as_millis()
+                    ))
+                    .await?;
+            }
+            change(tx).await
+        })
+        .await
+    }
 }
 
 /// What the e-mail jobs need besides the database.

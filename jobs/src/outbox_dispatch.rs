@@ -4,7 +4,11 @@
 //! retry with exponential backoff; after `mail.max_attempts` a row is parked
 //! as FAILED for administrators, never dropped. A dispatcher killed between
 //! claim and send leaves its rows claimed until the claim runs out, then any
-//! dispatcher sends them.
+//! dispatcher sends them. Right before each send the dispatcher checks that
+//! it still holds the row's claim, so one resumed after a pause past its
+//! claim sends nothing, and a send starts only while the claim outlasts
+//! `mail.send_timeout_seconds`. What remains is a process paused in the middle
+//! of a send past its claim.
 
 use crate::{Counts, Job, JobContext};
 use entities::{entity::OutboxStatus, outbox};
@@ -37,6 +41,8 @@ pub async fn dispatch(ctx: &JobContext, dispatcher: &str) -> Result<Counts, Stri
     let mail = &ctx.mail;
     let lease = chrono::Duration::from_std(mail.mailer.timeout() * (BATCH as u32 + 2))
         .unwrap_or(chrono::Duration::minutes(10));
+    let send_time =
+        chrono::Duration::from_std(mail.mailer.timeout()).unwrap_or(chrono::Duration::minutes(1));
     let mut counts = Counts::default();
     while counts.examined < MAX_PER_RUN {
         let claimed = outbox::claim(&ctx.db, dispatcher, ctx.clock.now(), lease, BATCH)
@@ -46,6 +52,15 @@ pub async fn dispatch(ctx: &JobContext, dispatcher: &str) -> Result<Counts, Stri
             break;
         }
         for row in claimed {
+            // held for as long as the send may take, so a send that starts ends
+            // (or times out) before anyone else may claim the row
+            let held = outbox::still_claimed(&ctx.db, &row, ctx.clock.now() + send_time)
+                .await
+                .map_err(|err| err.to_string())?;
+            if !held {
+                tracing::warn!(id = row.id, "claim ran out before the send; left to whoever holds it now");
+                continue;
+            }
             counts.examined += 1;
             let result = mail.mailer.send(&row).await;
             let now = ctx.clock.now();

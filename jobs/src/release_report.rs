@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::entity::{person, report_snapshot, Role};
 use entities::outbox::{self, Attachment, Mail};
 use entities::reports::{self, ReleaseReport, ReportFilter};
-use entities::{access, mail, Actor, DomainError, DomainResult, Stamp, Tx};
+use entities::{access, mail, Actor, DomainError, DomainResult, Tx};
 use futures::future::BoxFuture;
 use sea_orm::{prelude::*, sea_query::OnConflict, ActiveValue::Set};
 
@@ -37,10 +37,8 @@ impl Job for ReleaseReportJob {
                 .map(|t| t.and_utc())
                 .unwrap_or(now);
             let from = to - Duration::days(i64::from(ctx.report_period_days.clamp(1, 366)));
-            entities::write(&ctx.db, Stamp::system(now), async |tx| {
-                store_and_send(tx, ctx, from, to).await
-            })
-            .await
+            ctx.write(async |tx| store_and_send(tx, ctx, from, to).await)
+                .await
             .map_err(|err| err.to_string())
         })
     }

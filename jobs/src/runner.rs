@@ -198,7 +198,11 @@ impl Runner {
     /// recorded), checking in until it ends. Dropping this future stops the job
     /// and rolls back its open transaction.
     async fn execute(&self, entry: &Entry, run: job_run::Model) -> DomainResult<job_run::Model> {
-        let ctx = self.inner.ctx.clone();
+        let mut ctx = self.inner.ctx.clone();
+        ctx.lease = Some(entities::Lease {
+            run_id: run.id,
+            runner: self.inner.id.clone(),
+        });
         let job = entry.job.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move { job.run(&ctx).await }));
         let mut check_in = tokio::time::interval(self.heartbeat_interval());
@@ -208,13 +212,22 @@ impl Runner {
             tokio::select! {
                 joined = &mut task.0 => break joined.unwrap_or_else(|err| Err(describe_crash(err))),
                 _ = check_in.tick() => {
-                    if let Err(err) = ledger::heartbeat(db, run.id, self.inner.ctx.clock.now()).await {
+                    if let Err(err) = ledger::heartbeat(db, run.id, &self.inner.id, self.inner.ctx.clock.now()).await {
                         tracing::warn!(job = %run.job, run = run.id, error = %err, "could not check in");
                     }
                 }
             }
         };
-        let finished = ledger::finish(db, run.id, self.inner.ctx.clock.now(), &result).await?;
+        let Some(finished) =
+            ledger::finish(db, run.id, &self.inner.id, self.inner.ctx.clock.now(), &result).await?
+        else {
+            let now = ledger::find(db, run.id).await?;
+            tracing::warn!(
+                job = %now.job, run = now.id, outcome = ?now.outcome,
+                "the run was given up while it ran; what it had not committed was rolled back, and its result is not recorded"
+            );
+            return Ok(now);
+        };
         match &result {
             Ok(counts) => tracing::info!(
                 job = %finished.job, run = finished.id, trigger = ?finished.trigger,

@@ -138,8 +138,9 @@ pub(crate) async fn record_failure(
         outcome,
         arguments,
     };
-    if let Err(err) = audit::record(&services.db, entry).await {
-        tracing::error!(error = %err, operation, "could not write the audit event");
+    // the database may be what failed: then the event goes to the log in full
+    if let Err(err) = audit::record(&services.db, entry.clone()).await {
+        tracing::error!(error = %err, event = ?entry, "could not write the audit event; it is logged instead");
     }
 }
 

@@ -47,10 +47,17 @@ pub fn to_graphql(err: &DomainError) -> Error {
             tracing::warn!(error = %db_err, "database unavailable");
             err.to_string()
         }
+        DomainError::Contended(contention) => {
+            tracing::warn!(error = %contention.source(), "contended; answered CONFLICT");
+            err.to_string()
+        }
         _ => err.to_string(),
     };
     Error::new(message).extend_with(|_, e| {
         e.set("code", code);
+        if err.retryable() {
+            e.set("retryable", true);
+        }
         match err {
             DomainError::NotFound { entity, id } => {
                 e.set("entity", *entity);

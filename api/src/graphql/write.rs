@@ -9,10 +9,11 @@ use async_graphql::{Context, Result};
 use entities::{DomainResult, Tx};
 
 /// Runs `change` for the calling mutation and commits it with its history and
-/// audit event; a failure rolls everything back.
+/// audit event; a failure rolls everything back. A deadlock's victim runs
+/// again (see [`entities::write`]), so `change` captures copies.
 pub async fn write<T>(
     ctx: &Context<'_>,
-    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T>,
+    change: impl AsyncFnOnce(&mut Tx) -> DomainResult<T> + Clone,
 ) -> Result<T> {
     let viewer = guard::viewer(ctx)?;
     let app = ctx.data::<AppContext>()?;

@@ -21,6 +21,9 @@ use serde_json::json;
 /// The GraphQL-over-HTTP response media type.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const GRAPHQL_RESPONSE_UTF8: &str = "application/graphql-response+json; charset=utf-8";
+/// `Retry-After` of an `UNAVAILABLE` answer: about how long a database restart
+/// or a failover takes, and well past the pool's acquire timeout.
+const RETRY_AFTER_SECONDS: &str = "5";
 
 /// One operation's answer: the library's response, the body the direct path
 /// wrote (`graphql::direct`), which carries no errors, or the response of a
@@ -148,6 +151,11 @@ impl EarlyAnswer {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        }
+        if self.code == code::UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
         response.extensions_mut().insert(Summary {
             outcome: self.code.to_owned(),
@@ -333,6 +341,11 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
             header::CONTENT_TYPE,
             HeaderValue::from_static(GRAPHQL_RESPONSE_UTF8),
         );
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
     }
     response.extensions_mut().insert(Summary {
         operation: Some(labels.joined()),

@@ -265,10 +265,7 @@ pub async fn cast_vote_for(
 async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_request::Model> {
     let actor = tx.stamp().actor.clone();
     let comment = validate::optional_note("comment", input.comment)?;
-    let request = approval_request::Entity::find_by_id(input.request_id)
-        .one(tx.db())
-        .await?
-        .ok_or_else(|| DomainError::not_found("approval", input.request_id))?;
+    let request = find_locked(tx, input.request_id).await?;
     let voter = input.on_behalf_of.unwrap_or(me);
     if voter != me && !covered_by(tx.db(), me, tx.now()).await?.contains(&voter) {
         return Err(DomainError::Forbidden(format!(
@@ -404,6 +401,20 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
         .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("approval", request.id))
+}
+
+/// Locks the release of request `id` (the lock order), then loads the request
+/// as it is now: its status and votes are decided on from here.
+async fn find_locked(tx: &mut Tx, id: i32) -> DomainResult<approval_request::Model> {
+    let find = async |tx: &Tx| {
+        approval_request::Entity::find_by_id(id)
+            .one(tx.db())
+            .await?
+            .ok_or_else(|| DomainError::not_found("approval", id))
+    };
+    let release_id = find(tx).await?.release_id;
+    tx.lock_release(release_id).await?;
+    find(tx).await
 }
 
 async fn record_vote(
@@ -579,12 +590,26 @@ pub(crate) async fn cancel_open(
 /// Marks every open request past its due time TIMED_OUT and returns them; the
 /// caller tells their release managers in the same unit of work.
 pub async fn time_out_due(tx: &mut Tx) -> DomainResult<Vec<approval_request::Model>> {
-    let due = approval_request::Entity::find()
-        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
-        .filter(approval_request::Column::DueAt.lte(tx.now()))
-        .order_by_asc(approval_request::Column::Id)
+    let now = tx.now();
+    let due_query = || {
+        approval_request::Entity::find()
+            .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+            .filter(approval_request::Column::DueAt.lte(now))
+            .order_by_asc(approval_request::Column::Id)
+    };
+    let releases: BTreeSet<i32> = due_query()
         .all(tx.db())
-        .await?;
+        .await?
+        .iter()
+        .map(|r| r.release_id)
+        .collect();
+    if releases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let releases: Vec<i32> = releases.into_iter().collect();
+    tx.lock_releases(&releases).await?;
+    // decided on after the locks: a request decided meanwhile is no longer due
+    let due = due_query().all(tx.db()).await?;
     let mut timed_out = Vec::with_capacity(due.len());
     for request in due {
         close_request(
@@ -606,10 +631,7 @@ pub async fn time_out_due(tx: &mut Tx) -> DomainResult<Vec<approval_request::Mod
 /// Opens the next round of a timed-out request, with fresh votes and due time.
 pub async fn reopen(tx: &mut Tx, request_id: i32) -> DomainResult<approval_request::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let request = approval_request::Entity::find_by_id(request_id)
-        .one(tx.db())
-        .await?
-        .ok_or_else(|| DomainError::not_found("approval", request_id))?;
+    let request = find_locked(tx, request_id).await?;
     let newer = approval_request::Entity::find()
         .filter(approval_request::Column::SubjectKey.eq(request.subject_key.clone()))
         .filter(approval_request::Column::Round.gt(request.round))

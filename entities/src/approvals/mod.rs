@@ -72,6 +72,19 @@ pub async fn awaiting_board<C: ConnectionTrait>(
         .collect())
 }
 
+/// The releases that have an open request, in ascending id.
+pub async fn releases_with_open_requests<C: ConnectionTrait>(db: &C) -> DomainResult<Vec<i32>> {
+    Ok(approval_request::Entity::find()
+        .select_only()
+        .column(approval_request::Column::ReleaseId)
+        .distinct()
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+        .order_by_asc(approval_request::Column::ReleaseId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// The open request of a subject (see [`release_key`], [`milestone_key`]), if any.
 pub async fn open_request<C: ConnectionTrait>(
     db: &C,

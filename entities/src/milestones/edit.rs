@@ -1,6 +1,6 @@
 //! Adding and editing milestones, from a user or a template.
 
-use super::{count_open, find_visible};
+use super::{count_open, find_visible_locked};
 use crate::entity::{milestone, release, template_item, EventKind, MilestoneStatus, ReleaseStatus};
 use crate::kit::save;
 use crate::lifecycle::milestone as lifecycle;
@@ -179,7 +179,7 @@ pub async fn update(
     expected_version: Option<i32>,
 ) -> DomainResult<milestone::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let before = find_visible(tx, id).await?;
+    let (release, before) = find_visible_locked(tx, id).await?;
     if let Some(expected) = expected_version {
         crate::kit::check_version(&before, expected)?;
     }
@@ -235,7 +235,6 @@ pub async fn update(
     let start = changes.planned_start.unwrap_or(before.planned_start);
     let end = changes.planned_end.unwrap_or(before.planned_end);
     if (start, end) != (before.planned_start, before.planned_end) {
-        let release = releases::find(tx.db(), before.release_id).await?;
         windows::check_milestone(&release, (start, end))?;
         for (field, old, new) in [
             ("plannedStart", before.planned_start, start),

@@ -85,6 +85,19 @@ pub async fn find_visible(tx: &Tx, id: i32) -> DomainResult<milestone::Model> {
     Ok(milestone)
 }
 
+/// Locks the milestone's release first (the lock order), then loads the
+/// milestone as it is now; `NotFound` unless the actor of `tx` may see it.
+pub async fn find_visible_locked(
+    tx: &mut Tx,
+    id: i32,
+) -> DomainResult<(crate::entity::release::Model, milestone::Model)> {
+    let release_id = find(tx.db(), id).await?.release_id;
+    let release = releases::find_visible_locked(tx, release_id)
+        .await
+        .map_err(|_| DomainError::not_found("milestone", id))?;
+    Ok((release, find(tx.db(), id).await?))
+}
+
 /// Milestones of a release still PLANNED, ACTIVE or PENDING_APPROVAL.
 pub(crate) async fn count_open<C: ConnectionTrait>(db: &C, release_id: i32) -> DomainResult<u64> {
     Ok(milestone::Entity::find()

@@ -44,6 +44,10 @@ pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model
     let description = validate::optional_text("description", &new.description, validate::MAX_TEXT)?;
     let window = (new.planned_start, new.planned_end);
     windows::ordered(window, "plannedEnd")?;
+    if let (ReleaseScope::Phase, Some(master_id)) = (new.scope, new.master_id) {
+        // the master takes its phases under its lock (the lock order)
+        tx.lock_releases(&[master_id]).await?;
+    }
     let txn = tx.db();
     require_person(txn, new.owner_id, "ownerId").await?;
     match (new.scope, new.master_id) {

@@ -1,7 +1,7 @@
 //! Editing a release: fields with history, the owner, the planned window, and
 //! the post-implementation review.
 
-use super::{add_owner_stakeholder, find_visible, require_person};
+use super::{add_owner_stakeholder, find_visible_locked, require_person};
 use crate::entity::{
     release, stakeholder, EventKind, ReleaseStatus, ReviewOutcome, StakeholderRole,
 };
@@ -31,7 +31,7 @@ pub async fn update(
     expected_version: i32,
 ) -> DomainResult<release::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
-    let before = find_visible(tx, id).await?;
+    let before = find_visible_locked(tx, id).await?;
     check_version(&before, expected_version)?;
     if !before.status.is_open() {
         return Err(DomainError::validation(
@@ -117,7 +117,7 @@ pub async fn record_review(
 ) -> DomainResult<release::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
     let lessons = validate::required_text("lessonsLearned", &lessons_learned, validate::MAX_TEXT)?;
-    let before = find_visible(tx, id).await?;
+    let before = find_visible_locked(tx, id).await?;
     if before.status != ReleaseStatus::Review {
         return Err(DomainError::validation(
             "id",
