@@ -546,7 +546,10 @@ impl Settings {
         // 0 would switch PostgreSQL's bound off; an hour is beyond any wait worth having
         for (name, ms) in [
             ("database.lock_timeout_ms", self.database.lock_timeout_ms),
-            ("database.statement_timeout_ms", self.database.statement_timeout_ms),
+            (
+                "database.statement_timeout_ms",
+                self.database.statement_timeout_ms,
+            ),
             (
                 "database.idle_in_transaction_timeout_ms",
                 self.database.idle_in_transaction_timeout_ms,

@@ -418,11 +418,7 @@ pub async fn rollup(tx: &mut Tx, after: i32) -> DomainResult<(Rollup, Option<i32
         return Ok((Rollup::default(), None));
     };
     tx.lock_releases(&ids).await?;
-    let batch = ids
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let batch = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     let backend = tx.db().get_database_backend();
     let run = async |sql: String| -> DomainResult<u64> {
         Ok(tx

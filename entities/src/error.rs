@@ -87,9 +87,9 @@ impl DomainError {
             DomainError::Validation { .. } => ErrorCode::Validation,
             DomainError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             DomainError::Forbidden(_) => ErrorCode::Forbidden,
-            DomainError::Conflict(_)
-            | DomainError::Contended(_)
-            | DomainError::LeaseLost(_) => ErrorCode::Conflict,
+            DomainError::Conflict(_) | DomainError::Contended(_) | DomainError::LeaseLost(_) => {
+                ErrorCode::Conflict
+            }
             DomainError::ScheduleReadOnly(_) => ErrorCode::ScheduleReadOnly,
             DomainError::Unavailable(_) => ErrorCode::Unavailable,
             DomainError::Database(_) => ErrorCode::Internal,
@@ -160,9 +160,7 @@ impl Contention {
             Contention::Deadlock(_) | Contention::LockTimeout(_) => {
                 "the record is being changed by another request; retry"
             }
-            Contention::StatementTimeout(_) => {
-                "the database took too long to answer; retry"
-            }
+            Contention::StatementTimeout(_) => "the database took too long to answer; retry",
         }
     }
 

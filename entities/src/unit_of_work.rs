@@ -197,12 +197,17 @@ impl Tx {
             .lock_exclusive()
             .all(&self.txn)
             .await?;
-        if let (Some(first), Some(highest)) = (rows.first(), self.locked.last()) {
-            debug_assert!(
-                first.id > *highest || rows.iter().all(|r| self.locked.contains(&r.id)),
-                "release {} locked after release {highest}: against the lock order",
-                first.id
-            );
+        if let Some(&highest) = self.locked.last() {
+            if let Some(early) = rows
+                .iter()
+                .find(|r| r.id < highest && !self.locked.contains(&r.id))
+            {
+                debug_assert!(
+                    false,
+                    "release {} locked after release {highest}: against the lock order",
+                    early.id
+                );
+            }
         }
         self.locked.extend(rows.iter().map(|r| r.id));
         Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())

@@ -34,7 +34,7 @@ impl Job for ApprovalRequests {
         Box::pin(async move {
             ctx.write(async |tx| queue(tx, &ctx.mail).await)
                 .await
-            .map_err(|err| err.to_string())
+                .map_err(|err| err.to_string())
         })
     }
 }

@@ -23,7 +23,7 @@ impl Job for ChangeScheduleSync {
             let counts = ctx
                 .write(async |tx| changes::resync_with_releases(tx).await)
                 .await
-            .map_err(|err| err.to_string())?;
+                .map_err(|err| err.to_string())?;
             Ok(Counts {
                 examined: counts.linked,
                 changed: counts.corrected,

@@ -11,7 +11,8 @@
 //! of a send past its claim.
 
 use crate::{Counts, Job, JobContext};
-use entities::{entity::OutboxStatus, outbox};
+use entities::entity::{outbox_message, OutboxStatus};
+use entities::outbox;
 use futures::future::BoxFuture;
 
 /// Rows claimed at once.
@@ -38,11 +39,8 @@ impl Job for OutboxDispatch {
 
 /// Sends what is due, as `dispatcher`; `examined` counts attempts, `changed` sent mail.
 pub async fn dispatch(ctx: &JobContext, dispatcher: &str) -> Result<Counts, String> {
-    let mail = &ctx.mail;
-    let lease = chrono::Duration::from_std(mail.mailer.timeout() * (BATCH as u32 + 2))
+    let lease = chrono::Duration::from_std(ctx.mail.mailer.timeout() * (BATCH as u32 + 2))
         .unwrap_or(chrono::Duration::minutes(10));
-    let send_time =
-        chrono::Duration::from_std(mail.mailer.timeout()).unwrap_or(chrono::Duration::minutes(1));
     let mut counts = Counts::default();
     while counts.examined < MAX_PER_RUN {
         let claimed = outbox::claim(&ctx.db, dispatcher, ctx.clock.now(), lease, BATCH)
@@ -51,44 +49,66 @@ pub async fn dispatch(ctx: &JobContext, dispatcher: &str) -> Result<Counts, Stri
         if claimed.is_empty() {
             break;
         }
-        for row in claimed {
-            // held for as long as the send may take, so a send that starts ends
-            // (or times out) before anyone else may claim the row
-            let held = outbox::still_claimed(&ctx.db, &row, ctx.clock.now() + send_time)
+        let batch = send_claimed(ctx, claimed).await?;
+        if batch.examined == 0 {
+            break;
+        }
+        counts.examined += batch.examined;
+        counts.changed += batch.changed;
+    }
+    Ok(counts)
+}
+
+/// Sends `claimed` rows, each only while its claim still holds, and records
+/// each outcome; a row whose claim ran out is left to whoever holds it now.
+pub async fn send_claimed(
+    ctx: &JobContext,
+    claimed: Vec<outbox_message::Model>,
+) -> Result<Counts, String> {
+    let mail = &ctx.mail;
+    let send_time =
+        chrono::Duration::from_std(mail.mailer.timeout()).unwrap_or(chrono::Duration::minutes(1));
+    let mut counts = Counts::default();
+    for row in claimed {
+        // held for as long as the send may take, so a send that starts ends
+        // (or times out) before anyone else may claim the row
+        let held = outbox::still_claimed(&ctx.db, &row, ctx.clock.now() + send_time)
+            .await
+            .map_err(|err| err.to_string())?;
+        if !held {
+            tracing::warn!(
+                id = row.id,
+                "claim ran out before the send; left to whoever holds it now"
+            );
+            continue;
+        }
+        counts.examined += 1;
+        let result = mail.mailer.send(&row).await;
+        let now = ctx.clock.now();
+        match result {
+            Ok(()) => {
+                if outbox::mark_sent(&ctx.db, &row, now)
+                    .await
+                    .map_err(|err| err.to_string())?
+                {
+                    counts.changed += 1;
+                }
+            }
+            Err(error) => {
+                let status = outbox::mark_failed(
+                    &ctx.db,
+                    &row,
+                    now,
+                    &error,
+                    mail.max_attempts,
+                    mail.retry_after,
+                )
                 .await
                 .map_err(|err| err.to_string())?;
-            if !held {
-                tracing::warn!(id = row.id, "claim ran out before the send; left to whoever holds it now");
-                continue;
-            }
-            counts.examined += 1;
-            let result = mail.mailer.send(&row).await;
-            let now = ctx.clock.now();
-            match result {
-                Ok(()) => {
-                    if outbox::mark_sent(&ctx.db, &row, now)
-                        .await
-                        .map_err(|err| err.to_string())?
-                    {
-                        counts.changed += 1;
-                    }
-                }
-                Err(error) => {
-                    let status = outbox::mark_failed(
-                        &ctx.db,
-                        &row,
-                        now,
-                        &error,
-                        mail.max_attempts,
-                        mail.retry_after,
-                    )
-                    .await
-                    .map_err(|err| err.to_string())?;
-                    if status == OutboxStatus::Failed {
-                        tracing::error!(id = row.id, key = %row.idempotency_key, attempts = row.attempts, %error, "e-mail parked as FAILED");
-                    } else {
-                        tracing::warn!(id = row.id, attempts = row.attempts, %error, "e-mail not sent; will retry");
-                    }
+                if status == OutboxStatus::Failed {
+                    tracing::error!(id = row.id, key = %row.idempotency_key, attempts = row.attempts, %error, "e-mail parked as FAILED");
+                } else {
+                    tracing::warn!(id = row.id, attempts = row.attempts, %error, "e-mail not sent; will retry");
                 }
             }
         }

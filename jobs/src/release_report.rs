@@ -39,7 +39,7 @@ impl Job for ReleaseReportJob {
             let from = to - Duration::days(i64::from(ctx.report_period_days.clamp(1, 366)));
             ctx.write(async |tx| store_and_send(tx, ctx, from, to).await)
                 .await
-            .map_err(|err| err.to_string())
+                .map_err(|err| err.to_string())
         })
     }
 }

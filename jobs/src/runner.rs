@@ -218,8 +218,14 @@ impl Runner {
                 }
             }
         };
-        let Some(finished) =
-            ledger::finish(db, run.id, &self.inner.id, self.inner.ctx.clock.now(), &result).await?
+        let Some(finished) = ledger::finish(
+            db,
+            run.id,
+            &self.inner.id,
+            self.inner.ctx.clock.now(),
+            &result,
+        )
+        .await?
         else {
             let now = ledger::find(db, run.id).await?;
             tracing::warn!(

@@ -297,6 +297,100 @@ impl TestApp {
     }
 }
 
+/// A barrier at a release's row lock, the first step of the lock order:
+/// holds the lock from a connection of the test's own, so every unit of work
+/// on that release queues behind it, and lets them all go at once.
+pub struct Gate {
+    backend: Backend,
+    connection: DatabaseConnection,
+    holding: Option<sea_orm::DatabaseTransaction>,
+}
+
+impl TestApp {
+    /// Closes the gate on release `id` (see [`Gate`]).
+    pub async fn gate(&self, release_id: &str) -> Gate {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let id: i32 = release_id.parse().expect("a numeric release id");
+        let url = self.context().settings.database.url.expose().to_owned();
+        // one connection holds the lock, the other watches who waits for it
+        let connection = db::connect(&url, 2).await.expect("the gate's connection");
+        let holding = connection
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .expect("the gate's transaction");
+        if self.backend == Backend::Postgres {
+            holding
+                .execute_unprepared(&format!(
+                    "SELECT id FROM releases WHERE id = {id} FOR UPDATE"
+                ))
+                .await
+                .expect("lock the release");
+        }
+        Gate {
+            backend: self.backend,
+            connection,
+            holding: Some(holding),
+        }
+    }
+}
+
+impl Gate {
+    /// Opens the gate once `waiting` units of work wait behind it. PostgreSQL
+    /// shows them in `pg_locks` (not granted): they all reached the lock
+    /// before any decided. SQLite has a single writer, which serialises
+    /// units of work whole; there the gate holds the writer lock while the
+    /// requests start. Panics after a minute without them.
+    pub async fn open_when_waiting(mut self, waiting: usize) {
+        let holding = self.holding.take().expect("a closed gate");
+        match self.backend {
+            Backend::Postgres => {
+                let started = std::time::Instant::now();
+                loop {
+                    let row = self
+                        .connection
+                        .query_one_raw(sea_orm::Statement::from_string(
+                            sea_orm::DbBackend::Postgres,
+                            "SELECT COUNT(DISTINCT l.pid) AS n FROM pg_locks l \
+                             JOIN pg_stat_activity a ON a.pid = l.pid \
+                             WHERE NOT l.granted AND a.datname = current_database()",
+                        ))
+                        .await
+                        .expect("read pg_locks")
+                        .expect("a count");
+                    let n: i64 = row.try_get("", "n").expect("the count");
+                    if n >= waiting as i64 {
+                        break;
+                    }
+                    assert!(
+                        started.elapsed() < std::time::Duration::from_secs(60),
+                        "only {n} of {waiting} units of work reached the release's lock"
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            }
+            Backend::Sqlite => {
+                for _ in 0..20 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+        holding.commit().await.expect("open the gate");
+        self.connection.close().await.ok();
+    }
+}
+
+/// Settings for tests that hold a gate: lock waits long enough that a loaded
+/// machine never turns a wait at the gate into a time-out.
+pub fn gated_settings() -> Settings {
+    let mut settings = test_settings();
+    settings.database.lock_timeout_ms = 120_000;
+    settings.database.statement_timeout_ms = 120_000;
+    settings
+}
+
 /// A new empty database on `backend` and how to remove it; `None` when PostgreSQL
 /// is not configured (and not required).
 pub async fn fresh_database(backend: Backend) -> Option<(String, Cleanup)> {

@@ -153,9 +153,10 @@ impl EarlyAnswer {
                 .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         }
         if self.code == code::UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         response.extensions_mut().insert(Summary {
             outcome: self.code.to_owned(),
@@ -343,9 +344,10 @@ async fn execute(state: &HttpState, req: Request) -> Result<Response, EarlyAnswe
         );
     }
     if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
     }
     response.extensions_mut().insert(Summary {
         operation: Some(labels.joined()),

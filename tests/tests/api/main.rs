@@ -19,6 +19,7 @@ mod master_phase;
 mod packages;
 mod pagination;
 mod people;
+mod races;
 mod replicas;
 mod responses;
 mod schema;
