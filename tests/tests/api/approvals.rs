@@ -1026,6 +1026,84 @@ async fn a_dispatcher_killed_after_its_claim_leaves_the_rows_to_the_others(
     );
 }
 
+/// `count` test e-mails, queued.
+async fn queue_test_mail(app: &TestApp, count: usize) {
+    let mails: Vec<Mail> = (0..count)
+        .map(|i| Mail {
+            key: format!("test:{i}"),
+            kind: "TEST",
+            release_id: None,
+            recipient_id: None,
+            recipient: format!("reader{i}@example.com"),
+            subject: format!("Message {i}"),
+            text: format!("Body {i}"),
+            html: format!("<p>Body {i}</p>"),
+            attachments: Vec::new(),
+        })
+        .collect();
+    entities::write(app.database(), Stamp::system(app.clock.now()), async |tx| {
+        outbox::enqueue(tx, mails.clone()).await
+    })
+    .await
+    .unwrap();
+}
+
+/// A dispatcher paused after its claim, past the claim's end, finds on
+/// resuming that it no longer holds the rows and sends none of them: the
+/// dispatcher that took over sent each once.
+async fn a_dispatcher_resumed_after_its_claim_ran_out_sends_nothing(
+    app: &TestApp,
+    sink: &SmtpSink,
+) {
+    queue_test_mail(app, 20).await;
+    let paused = outbox::claim(
+        app.database(),
+        "paused",
+        app.clock.now(),
+        Duration::minutes(5),
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(paused.len(), 10);
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(dispatch(app, "survivor").await, 20);
+    let resumed = jobs::outbox_dispatch::send_claimed(app.context().jobs.context(), paused)
+        .await
+        .unwrap();
+    assert_eq!(resumed, jobs::Counts::default(), "nothing sent again");
+    assert_eq!(sink.messages().len(), 20);
+    let sent = outbox_rows(app).await;
+    assert!(sent.iter().all(|m| m.status == OutboxStatus::Sent));
+    assert!(sent
+        .iter()
+        .all(|m| m.claimed_by.as_deref() == Some("survivor")));
+}
+
+/// A claim that would run out before a send could time out is not used: the
+/// send waits for the next claim instead of overlapping another dispatcher's.
+async fn a_send_starts_only_while_the_claim_outlasts_it(app: &TestApp, sink: &SmtpSink) {
+    queue_test_mail(app, 3).await;
+    // mail_settings: sends time out after 10 s; this claim has 5 s left
+    let short = outbox::claim(
+        app.database(),
+        "short",
+        app.clock.now(),
+        Duration::seconds(5),
+        10,
+    )
+    .await
+    .unwrap();
+    let counts = jobs::outbox_dispatch::send_claimed(app.context().jobs.context(), short)
+        .await
+        .unwrap();
+    assert_eq!(counts.examined, 0);
+    assert!(sink.messages().is_empty());
+    app.clock.advance(Duration::seconds(5));
+    assert_eq!(dispatch(app, "next").await, 3);
+    assert_eq!(sink.messages().len(), 3);
+}
+
 async fn three_dispatchers_deliver_each_email_exactly_once(app: &TestApp, sink: &SmtpSink) {
     let mails: Vec<Mail> = (0..30)
         .map(|i| Mail {
@@ -1203,6 +1281,8 @@ mod smtp {
         reminders_and_time_outs_follow_the_clock,
         with_smtp_down_for_a_while_every_email_arrives_once,
         a_dispatcher_killed_after_its_claim_leaves_the_rows_to_the_others,
+        a_dispatcher_resumed_after_its_claim_ran_out_sends_nothing,
+        a_send_starts_only_while_the_claim_outlasts_it,
         three_dispatchers_deliver_each_email_exactly_once,
         header_injection_through_a_title_or_name_is_harmless,
     );

@@ -10,6 +10,7 @@ mod dataloader;
 mod direct_reads;
 mod direct_writes;
 mod errors;
+mod faults;
 mod fixtures;
 mod hardening;
 mod identity;
