@@ -171,3 +171,217 @@ async fn three_replicas_run_every_slot_of_a_per_second_job_exactly_once() {
     cleanup.run().await;
     std::fs::remove_dir_all(&folder).ok();
 }
+
+/// Starts a replica of the binary on `url` in `folder`, logging to `replica-<name>.log`.
+fn replica(
+    binary: &std::path::Path,
+    folder: &std::path::Path,
+    url: &str,
+    name: &str,
+    settings: &[(&str, &str)],
+) -> (Child, std::path::PathBuf) {
+    let log = folder.join(format!("replica-{name}.log"));
+    let file = std::fs::File::create(&log).unwrap();
+    let mut command = Command::new(binary);
+    command
+        .arg("serve")
+        .current_dir(folder)
+        .env("RELEASEDESK_DATABASE__URL", url)
+        .env("RELEASEDESK_DATABASE__MAX_CONNECTIONS", "3")
+        .env("RELEASEDESK_SERVER__BIND", "127.0.0.1:0")
+        .env("RELEASEDESK_LOG__FILTER", "warn")
+        .stdout(Stdio::null())
+        .stderr(file);
+    for (key, value) in settings {
+        command.env(key, value);
+    }
+    (command.spawn().expect("start a replica"), log)
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{name}");
+}
+
+/// Polls `done` every 50 ms until it holds; panics after two minutes (only a
+/// hang gets there) with the replicas' logs.
+async fn until<F, Fut>(replicas: &Replicas, what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let waiting = Instant::now();
+    while !done().await {
+        assert!(
+            waiting.elapsed() < std::time::Duration::from_secs(120),
+            "waited two minutes for {what}; logs:\n{}",
+            replicas.logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn rollup_runs(db: &DatabaseConnection) -> Vec<job_run::Model> {
+    job_run::Entity::find()
+        .filter(job_run::Column::Job.eq("cost-rollup"))
+        .order_by_asc(job_run::Column::Id)
+        .all(db)
+        .await
+        .expect("read the ledger")
+}
+
+/// A replica frozen by SIGSTOP inside a `cost-rollup` run, past its lease:
+/// the other replica gives the run up and runs the job; the frozen one's
+/// transaction is ended by PostgreSQL (`idle_in_transaction_session_timeout`),
+/// so its locks do not block the healthy replica for long, and once resumed
+/// (SIGCONT) it neither commits its repair nor turns the ABANDONED run into
+/// anything else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_frozen_inside_a_run_past_its_lease_changes_nothing_when_it_resumes() {
+    use entities::entity::{release, ReleaseScope, ReleaseType};
+    use entities::{people, releases, Stamp};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some((url, cleanup)) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let db = db::connect(&url, 3).await.expect("connect");
+    db::migrate(&db).await.expect("migrate");
+    let release_id = entities::write(&db, Stamp::system(chrono::Utc::now()), async |tx| {
+        let owner = people::create(tx, "Owner", "owner@example.com").await?;
+        let release = releases::create(
+            tx,
+            releases::NewRelease {
+                title: "Drifted".into(),
+                description: String::new(),
+                release_type: ReleaseType::Minor,
+                scope: ReleaseScope::Standalone,
+                master_id: None,
+                owner_id: owner.id,
+                planned_start: None,
+                planned_end: None,
+                template: releases::TemplateChoice::None,
+            },
+        )
+        .await?;
+        Ok(release.id)
+    })
+    .await
+    .expect("seed a release");
+    // drift for the roll-up to repair: no cost lines, a stored total of 999
+    release::Entity::update_many()
+        .col_expr(release::Column::CostRunning, Expr::value(999i64))
+        .exec(&db)
+        .await
+        .unwrap();
+    let gate = db.begin().await.unwrap();
+    gate.execute_unprepared(&format!(
+        "SELECT id FROM releases WHERE id = {release_id} FOR UPDATE"
+    ))
+    .await
+    .unwrap();
+
+    let folder = std::env::temp_dir().join(format!("releasedesk-frozen-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let binary = binary();
+    let settings = [
+        ("RELEASEDESK_JOBS__SCHEDULES__COST_ROLLUP", "* * * * * *"),
+        ("RELEASEDESK_JOBS__LEASE_SECONDS", "2"),
+        (
+            "RELEASEDESK_DATABASE__IDLE_IN_TRANSACTION_TIMEOUT_MS",
+            "1500",
+        ),
+        // waits at the test's lock are never cut short by a loaded machine
+        ("RELEASEDESK_JOBS__LOCK_TIMEOUT_MS", "600000"),
+    ];
+    let mut replicas = Replicas(vec![replica(&binary, &folder, &url, "a", &settings)]);
+    until(
+        &replicas,
+        "replica a's run to wait at the release's lock",
+        || async {
+            let runs = rollup_runs(&db).await;
+            runs.len() == 1 && runs[0].outcome == JobOutcome::Running && waiting(&db).await >= 1
+        },
+    )
+    .await;
+    let frozen = rollup_runs(&db).await.remove(0);
+    signal(&replicas.0[0].0, "STOP");
+    replicas
+        .0
+        .push(replica(&binary, &folder, &url, "b", &settings));
+    until(&replicas, "replica b to give the frozen run up", || async {
+        let runs = rollup_runs(&db).await;
+        runs[0].outcome == JobOutcome::Abandoned
+            && runs[1..].iter().any(|r| r.runner != frozen.runner)
+    })
+    .await;
+    // the frozen replica's backend takes the lock first, then idles: PostgreSQL ends it
+    gate.commit().await.unwrap();
+    until(&replicas, "replica b to finish a run", || async {
+        rollup_runs(&db)
+            .await
+            .iter()
+            .any(|r| r.runner != frozen.runner && r.outcome == JobOutcome::Succeeded)
+    })
+    .await;
+    signal(&replicas.0[0].0, "CONT");
+    // the resumed replica finds out and carries on with later slots
+    until(
+        &replicas,
+        "replica a to run again after resuming",
+        || async {
+            rollup_runs(&db)
+                .await
+                .iter()
+                .any(|r| r.runner == frozen.runner && r.id > frozen.id)
+        },
+    )
+    .await;
+    for (child, _) in &replicas.0 {
+        signal(child, "TERM");
+    }
+    for (child, _) in &mut replicas.0 {
+        child.wait().ok();
+    }
+    let logs = replicas.logs();
+    let after = job_run::Entity::find_by_id(frozen.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.outcome, JobOutcome::Abandoned, "{after:?}\n{logs}");
+    assert!(
+        after
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("stopped checking in")),
+        "{after:?}"
+    );
+    let total = release::Entity::find_by_id(release_id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .cost_running;
+    assert_eq!(total, 0, "the total equals the (empty) ledger");
+    db.close().await.ok();
+    cleanup.run().await;
+    std::fs::remove_dir_all(&folder).ok();
+}
+
+/// Backends of this database waiting for a lock.
+async fn waiting(db: &DatabaseConnection) -> i64 {
+    use sea_orm::ConnectionTrait;
+    db.query_one_raw(sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT COUNT(DISTINCT l.pid) AS n FROM pg_locks l JOIN pg_stat_activity a \
+         ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()",
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "n")
+    .unwrap()
+}
