@@ -313,7 +313,7 @@ impl TestApp {
         let id: i32 = release_id.parse().expect("a numeric release id");
         let url = self.context().settings.database.url.expose().to_owned();
         // one connection holds the lock, the other watches who waits for it
-        let connection = db::connect(&url, 2).await.expect("the gate's connection");
+        let connection = patient_connection(&url, 2).await;
         let holding = connection
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -380,6 +380,24 @@ impl Gate {
         holding.commit().await.expect("open the gate");
         self.connection.close().await.ok();
     }
+}
+
+/// A pool on `url` for a test's own work: its sessions may idle in a
+/// transaction (a held lock) for as long as the test needs, unlike the
+/// service's, which PostgreSQL ends after `database.idle_in_transaction_timeout_ms`.
+pub async fn patient_connection(url: &str, connections: u32) -> DatabaseConnection {
+    let ten_minutes = std::time::Duration::from_secs(600);
+    db::connect_with(
+        url,
+        connections,
+        db::SessionTimeouts {
+            lock: ten_minutes,
+            statement: ten_minutes,
+            idle_in_transaction: ten_minutes,
+        },
+    )
+    .await
+    .expect("connect to the test database")
 }
 
 /// Settings for tests that hold a gate: lock waits long enough that a loaded

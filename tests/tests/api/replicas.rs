@@ -247,7 +247,8 @@ async fn a_replica_frozen_inside_a_run_past_its_lease_changes_nothing_when_it_re
     let Some((url, cleanup)) = fresh_database(Backend::Postgres).await else {
         return;
     };
-    let db = db::connect(&url, 3).await.expect("connect");
+    let binary = binary();
+    let db = releasedesk_tests::patient_connection(&url, 3).await;
     db::migrate(&db).await.expect("migrate");
     let release_id = entities::write(&db, Stamp::system(chrono::Utc::now()), async |tx| {
         let owner = people::create(tx, "Owner", "owner@example.com").await?;
@@ -285,7 +286,6 @@ async fn a_replica_frozen_inside_a_run_past_its_lease_changes_nothing_when_it_re
 
     let folder = std::env::temp_dir().join(format!("releasedesk-frozen-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&folder).unwrap();
-    let binary = binary();
     let settings = [
         ("RELEASEDESK_JOBS__SCHEDULES__COST_ROLLUP", "* * * * * *"),
         ("RELEASEDESK_JOBS__LEASE_SECONDS", "2"),
@@ -384,4 +384,359 @@ async fn waiting(db: &DatabaseConnection) -> i64 {
     .unwrap()
     .try_get("", "n")
     .unwrap()
+}
+
+/// A PostgreSQL cluster of the test's own (Debian's `initdb` and `pg_ctl`, run
+/// as the `postgres` user), so it can be restarted without touching the
+/// shared server other tests use. Stopped and removed when dropped.
+struct PrivateCluster {
+    bindir: std::path::PathBuf,
+    data: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivateCluster {
+    /// `None` when PostgreSQL tests are not configured here (as every
+    /// PostgreSQL test); where they are required, a missing `initdb` fails.
+    fn start() -> Option<Self> {
+        fresh_database_allowed()?;
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                versions
+                    .filter_map(Result::ok)
+                    .map(|v| v.path().join("bin"))
+                    .find(|bin| bin.join("initdb").exists())
+            })
+            .expect("Debian's PostgreSQL server binaries under /usr/lib/postgresql/*/bin");
+        let data = std::env::temp_dir().join(format!("releasedesk-pg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&data).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Self { bindir, data, port };
+        as_postgres(
+            &[
+                "chown",
+                "-R",
+                "postgres",
+                &cluster.data.display().to_string(),
+            ],
+            true,
+        );
+        cluster.pg(&[
+            "initdb",
+            "-D",
+            &cluster.data.join("db").display().to_string(),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ]);
+        cluster.ctl("start");
+        Some(cluster)
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn pg(&self, args: &[&str]) {
+        let program = self.bindir.join(args[0]).display().to_string();
+        let mut all = vec![program.as_str()];
+        all.extend(&args[1..]);
+        as_postgres(&all, false);
+    }
+
+    fn ctl(&self, action: &str) {
+        pg_ctl(&self.bindir, &self.data, self.port, action);
+    }
+}
+
+/// `pg_ctl start`, `restart` (fast: sessions are cut) or `stop` of the cluster
+/// in `data`, waiting until done.
+fn pg_ctl(bindir: &std::path::Path, data: &std::path::Path, port: u16, action: &str) {
+    let options = format!(
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+        data.display()
+    );
+    as_postgres(
+        &[
+            &bindir.join("pg_ctl").display().to_string(),
+            action,
+            "-w",
+            "-m",
+            "fast",
+            "-D",
+            &data.join("db").display().to_string(),
+            "-l",
+            &data.join("server.log").display().to_string(),
+            "-o",
+            &options,
+        ],
+        false,
+    );
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        self.ctl("stop");
+        std::fs::remove_dir_all(&self.data).ok();
+    }
+}
+
+/// Runs `args` as the `postgres` user (initdb refuses root); `root` runs it as is.
+fn as_postgres(args: &[&str], root: bool) {
+    let mut command = if root || !is_root() {
+        let mut c = Command::new(args[0]);
+        c.args(&args[1..]);
+        c
+    } else {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).args(args);
+        c
+    };
+    let output = command.output().expect("run a PostgreSQL command");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Whether this run has PostgreSQL tests (a URL, or a requirement that fails without one).
+fn fresh_database_allowed() -> Option<()> {
+    let configured = std::env::var("RELEASEDESK_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty());
+    let required = std::env::var_os("RELEASEDESK_TEST_REQUIRE_POSTGRES").is_some()
+        || std::env::var_os("CI").is_some();
+    (configured || required).then_some(())
+}
+
+/// The address a replica logged it listens on.
+async fn address_of(replicas: &Replicas, index: usize) -> String {
+    let mut address = None;
+    until(replicas, "a replica to listen", || {
+        let log = std::fs::read_to_string(&replicas.0[index].1).unwrap_or_default();
+        address = log
+            .split("listening on http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .map(str::to_owned);
+        let found = address.is_some();
+        async move { found }
+    })
+    .await;
+    format!("http://{}", address.unwrap())
+}
+
+/// One answer of the load: the e-mail it tried to create and how it ended.
+struct Attempt {
+    email: String,
+    status: u16,
+    code: Option<String>,
+}
+
+/// PostgreSQL restarted (fast shutdown: sessions cut) under writes from two
+/// replicas: every answer is a success or `UNAVAILABLE` with HTTP 503 and
+/// `Retry-After`, a request waiting inside its transaction when the server
+/// went away is refused that way too, every acknowledged write is there
+/// afterwards, and both replicas serve again without a restart of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_under_load_refuses_cleanly_and_loses_nothing() {
+    use entities::entity::{person, Role};
+    use entities::{access, people, tokens, Stamp};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(cluster) = PrivateCluster::start() else {
+        return;
+    };
+    let url = cluster.url();
+    let db = releasedesk_tests::patient_connection(&url, 2).await;
+    db::migrate(&db).await.expect("migrate");
+    let token = entities::write(&db, Stamp::system(chrono::Utc::now()), async |tx| {
+        let admin = people::create(tx, "Admin", "admin@example.com").await?;
+        access::set_roles(tx, admin.id, &[Role::Administrator]).await?;
+        Ok(tokens::issue(tx, admin.id, "load", None).await?.secret)
+    })
+    .await
+    .unwrap();
+
+    let folder = std::env::temp_dir().join(format!("releasedesk-restart-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let binary = binary();
+    let settings = [
+        ("RELEASEDESK_JOBS", "off"),
+        ("RELEASEDESK_LOG__FILTER", "info"),
+    ];
+    let mut replicas = Replicas(vec![
+        replica(&binary, &folder, &url, "a", &settings),
+        replica(&binary, &folder, &url, "b", &settings),
+    ]);
+    let addresses = [
+        address_of(&replicas, 0).await,
+        address_of(&replicas, 1).await,
+    ];
+    let client = reqwest::Client::new();
+    let create = |base: &str, email: &str| {
+        client
+            .post(format!("{base}/graphql"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "query": "mutation($i: CreatePersonInput!) { createPerson(input: $i) { id } }",
+                "variables": { "i": { "name": "Loaded", "email": email } } }))
+            .send()
+    };
+    let attempt = async |base: &str, email: String| -> Attempt {
+        let response = create(base, &email)
+            .await
+            .expect("the replica answers HTTP");
+        let status = response.status().as_u16();
+        let retry_after = response.headers().contains_key("retry-after");
+        let body: serde_json::Value = response.json().await.expect("a JSON body");
+        let code = releasedesk_tests::error_code(&body).map(str::to_owned);
+        if code.is_some() {
+            assert_eq!(code.as_deref(), Some("UNAVAILABLE"), "{body:#}");
+            assert_eq!(status, 503, "{body:#}");
+            assert!(retry_after, "an UNAVAILABLE answer says when to retry");
+        }
+        Attempt {
+            email,
+            status,
+            code,
+        }
+    };
+
+    // a request inside its transaction, waiting at a lock, when the server goes away
+    let release_id: i32 = {
+        let answer = client
+            .post(format!("{}/graphql", addresses[0]))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "query": "mutation { createRelease(input: { title: \"Held\", type: MINOR, ownerId: \"1\" }) { id } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        answer["data"]["createRelease"]["id"]
+            .as_str()
+            .expect("a release")
+            .parse()
+            .unwrap()
+    };
+    let holder = releasedesk_tests::patient_connection(&url, 1).await;
+    let gate = holder.begin().await.unwrap();
+    gate.execute_unprepared(&format!(
+        "SELECT id FROM releases WHERE id = {release_id} FOR UPDATE"
+    ))
+    .await
+    .unwrap();
+    let waiting_request = client
+        .post(format!("{}/graphql", addresses[1]))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "query": "mutation($id: ID!) { updateRelease(id: $id, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }",
+            "variables": { "id": release_id.to_string() } }))
+        .send();
+    let load = async {
+        let mut attempts = Vec::new();
+        for n in 0..40 {
+            attempts.push(attempt(&addresses[n % 2], format!("before{n}@example.com")).await);
+        }
+        until(&replicas, "the held request to wait", || async {
+            waiting(&db).await >= 1
+        })
+        .await;
+        // the restart: in flight, every request of both replicas is cut or refused
+        let restart = tokio::task::spawn_blocking({
+            let (bindir, data, port) = (cluster.bindir.clone(), cluster.data.clone(), cluster.port);
+            move || pg_ctl(&bindir, &data, port, "restart")
+        });
+        let mut n = 0;
+        while !restart.is_finished() {
+            attempts.push(attempt(&addresses[n % 2], format!("during{n}@example.com")).await);
+            n += 1;
+        }
+        restart.await.unwrap();
+        // after: the replicas serve again on fresh connections
+        let mut since_ok = 0;
+        let mut m = 0;
+        while since_ok < 20 {
+            let result = attempt(&addresses[m % 2], format!("after{m}@example.com")).await;
+            since_ok = if result.code.is_none() {
+                since_ok + 1
+            } else {
+                0
+            };
+            attempts.push(result);
+            m += 1;
+            assert!(
+                m < 2_000,
+                "the replicas did not recover; logs:\n{}",
+                replicas.logs()
+            );
+        }
+        attempts
+    };
+    let (held, attempts) = tokio::join!(waiting_request, load);
+    let held = held.expect("the held request is answered");
+    assert_eq!(
+        held.status(),
+        503,
+        "the request cut mid-transaction is UNAVAILABLE"
+    );
+    let held: serde_json::Value = held.json().await.unwrap();
+    assert_eq!(
+        releasedesk_tests::error_code(&held),
+        Some("UNAVAILABLE"),
+        "{held:#}"
+    );
+    drop(gate);
+    holder.close().await.ok();
+
+    // the test's own pool lost its connections too; a fresh one reads the result
+    db.close().await.ok();
+    let db = db::connect(&url, 1).await.unwrap();
+    let stored: std::collections::BTreeSet<String> = person::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.email)
+        .collect();
+    let acknowledged: Vec<&Attempt> = attempts.iter().filter(|a| a.code.is_none()).collect();
+    assert!(acknowledged.iter().all(|a| a.status == 200));
+    for ok in &acknowledged {
+        assert!(
+            stored.contains(&ok.email),
+            "{} was acknowledged and lost",
+            ok.email
+        );
+    }
+    let refused = attempts.len() - acknowledged.len();
+    eprintln!(
+        "{} writes: {} acknowledged, {refused} refused with UNAVAILABLE",
+        attempts.len(),
+        acknowledged.len()
+    );
+    for (child, _) in &replicas.0 {
+        signal(child, "TERM");
+    }
+    for (child, _) in &mut replicas.0 {
+        child.wait().ok();
+    }
+    db.close().await.ok();
+    drop(cluster);
+    std::fs::remove_dir_all(&folder).ok();
 }
