@@ -3,7 +3,7 @@
 use crate::entity::{person, person_role, Role};
 use crate::kit::group_by;
 use crate::policy::Capability;
-use crate::{DomainError, DomainResult, Tx};
+use crate::{approvals, DomainError, DomainResult, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -54,11 +54,25 @@ pub async fn roles_for<C: ConnectionTrait>(
 /// Replaces the roles of a person with `roles` (duplicates ignored).
 pub async fn set_roles(tx: &mut Tx, person_id: i32, roles: &[Role]) -> DomainResult<Vec<Role>> {
     tx.stamp().actor.require(Capability::Administer)?;
-    let txn = tx.db();
     person::Entity::find_by_id(person_id)
-        .one(txn)
+        .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("person", person_id))?;
+    // leaving the board voids the pending votes it gave: their releases first
+    // (the lock order), before the person's role rows
+    let leaves_board = !roles.contains(&Role::ReviewBoard)
+        && approvals::is_board_member(tx.db(), person_id).await?;
+    let pending = if leaves_board {
+        let pending = approvals::pending_votes_of(tx.db(), person_id, None).await?;
+        let releases: std::collections::BTreeSet<i32> =
+            pending.iter().map(|(r, _)| r.release_id).collect();
+        tx.lock_releases(&releases.into_iter().collect::<Vec<_>>())
+            .await?;
+        pending
+    } else {
+        Vec::new()
+    };
+    let txn = tx.db();
     // administrators' rows are locked so two of them cannot remove each other at once
     let administrators = person_role::Entity::find()
         .filter(person_role::Column::Role.eq(Role::Administrator))
@@ -90,6 +104,8 @@ pub async fn set_roles(tx: &mut Tx, person_id: i32, roles: &[Role]) -> DomainRes
         });
         person_role::Entity::insert_many(rows).exec(txn).await?;
     }
+    approvals::void_without_standing(tx, person_id, pending, "they left the Release Review Board")
+        .await?;
     Ok(if kept.is_empty() {
         vec![Role::Stakeholder]
     } else {

@@ -7,15 +7,15 @@
 use crate::entity::change_request::{self, ChangeRisk, ChangeState};
 use crate::entity::{release, EventKind};
 use crate::kit::{check_version, group_by, save};
-use crate::policy::Capability;
+use crate::policy::{Actor, Capability};
 use crate::validate::{self, show_time};
 use crate::{releases, windows, DomainError, DomainResult, Event, Subject, Tx};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     prelude::*,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Query},
     ActiveValue::Set,
-    QueryOrder,
+    Condition, QueryOrder,
 };
 use std::collections::HashMap;
 
@@ -49,6 +49,39 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> DomainResult<change_re
         .ok_or_else(|| DomainError::not_found("change", id))
 }
 
+/// The condition on `change_requests` selecting what the actor may see:
+/// unlinked changes, and those linked to a release the actor may see (a change
+/// of a hidden release answers like a missing one); `None` is all.
+fn visible_changes(actor: &Actor) -> Option<Condition> {
+    let visibility = actor.visibility()?;
+    let releases = Query::select()
+        .column(release::Column::Id)
+        .from(release::Entity)
+        .cond_where(visibility.condition())
+        .to_owned();
+    Some(
+        Condition::any()
+            .add(change_request::Column::ReleaseId.is_null())
+            .add(change_request::Column::ReleaseId.in_subquery(releases)),
+    )
+}
+
+/// Loads one change the actor may see, or answers `NotFound`.
+pub async fn find_visible<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i32,
+) -> DomainResult<change_request::Model> {
+    let mut query = change_request::Entity::find_by_id(id);
+    if let Some(visible) = visible_changes(actor) {
+        query = query.filter(visible);
+    }
+    query
+        .one(db)
+        .await?
+        .ok_or_else(|| DomainError::not_found("change", id))
+}
+
 /// Changes by id, in one query.
 pub async fn by_ids<C: ConnectionTrait>(
     db: &C,
@@ -76,14 +109,19 @@ pub async fn for_releases<C: ConnectionTrait>(
     Ok(group_by(rows, |row| row.release_id))
 }
 
-/// Changes by number, newest first, at most `limit`; only unlinked ones when asked.
+/// Changes the actor may see by number, newest first, at most `limit`; only
+/// those linked to `release_id` when given.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
+    actor: &Actor,
     release_id: Option<i32>,
     limit: u64,
 ) -> DomainResult<Vec<change_request::Model>> {
     use sea_orm::QuerySelect;
     let mut query = change_request::Entity::find();
+    if let Some(visible) = visible_changes(actor) {
+        query = query.filter(visible);
+    }
     if let Some(release_id) = release_id {
         query = query.filter(change_request::Column::ReleaseId.eq(release_id));
     }
@@ -270,10 +308,11 @@ pub(crate) async fn find_locked(
     id: i32,
     also: Option<i32>,
 ) -> DomainResult<change_request::Model> {
-    let linked = find(tx.db(), id).await?.release_id;
+    let actor = tx.stamp().actor.clone();
+    let linked = find_visible(tx.db(), &actor, id).await?.release_id;
     let releases: Vec<i32> = linked.into_iter().chain(also).collect();
     tx.lock_releases(&releases).await?;
-    let now = find(tx.db(), id).await?;
+    let now = find_visible(tx.db(), &actor, id).await?;
     if now.release_id != linked {
         return Err(DomainError::Conflict(format!(
             "{} was linked elsewhere meanwhile; reload and try again",

@@ -171,7 +171,8 @@ pub async fn create(tx: &mut Tx, new: NewPackage) -> DomainResult<release_packag
     }
     let mut item_ids = new.item_ids.unwrap_or_default();
     if let Some(change_id) = new.change_id {
-        let change: change_request::Model = changes::find(tx.db(), change_id)
+        let actor = tx.stamp().actor.clone();
+        let change: change_request::Model = changes::find_visible(tx.db(), &actor, change_id)
             .await
             .map_err(|_| DomainError::validation("changeId", format!("no change {change_id}")))?;
         if let Some(linked) = change.release_id {

@@ -145,6 +145,12 @@ impl Actor {
         self.may(Capability::Administer) || self.person_id() == Some(owner_id)
     }
 
+    /// Who changed a shared setting (the board's policy) is shown to those who
+    /// may look people up, and to that person.
+    pub fn may_look_up(&self, person_id: i32) -> bool {
+        self.may(Capability::ReadPeople) || self.person_id() == Some(person_id)
+    }
+
     /// A person's roles are shown to themselves and to administrators.
     pub fn may_see_roles_of(&self, person_id: i32) -> bool {
         self.may(Capability::Administer) || self.person_id() == Some(person_id)

@@ -4,7 +4,7 @@ use crate::entity::{person, stakeholder, EventKind, StakeholderRole};
 use crate::kit::group_by;
 use crate::policy::Capability;
 use crate::rows::Positional;
-use crate::{releases, DomainError, DomainResult, Event, Subject, Tx};
+use crate::{approvals, releases, DomainError, DomainResult, Event, Subject, Tx};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use std::collections::HashMap;
 
@@ -88,6 +88,18 @@ pub async fn remove(tx: &mut Tx, stakeholder_id: i32) -> DomainResult<stakeholde
     stakeholder::Entity::delete_by_id(stakeholder_id)
         .exec(txn)
         .await?;
+    if entry.role == StakeholderRole::Approver {
+        let pending =
+            approvals::pending_votes_of(tx.db(), entry.person_id, Some(&[entry.release_id]))
+                .await?;
+        approvals::void_without_standing(
+            tx,
+            entry.person_id,
+            pending,
+            "they are no longer an APPROVER of the release",
+        )
+        .await?;
+    }
     tx.record(
         Subject::Release(entry.release_id),
         [Event::change(

@@ -13,6 +13,7 @@ mod m20261127_000007_approvals_outbox;
 mod m20261127_000008_template_board_approval;
 mod m20261127_000009_costs_reports;
 mod m20261127_000010_milestone_index;
+mod m20261203_000011_approval_requester;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_template_board_approval::Migration),
             Box::new(m20261127_000009_costs_reports::Migration),
             Box::new(m20261127_000010_milestone_index::Migration),
+            Box::new(m20261203_000011_approval_requester::Migration),
         ]
     }
 }

@@ -187,8 +187,11 @@ impl ReviewBoardPolicy {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Who last changed the policy; null unless you may look people up.
     async fn updated_by(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        load_person(ctx, self.0.updated_by).await
+        let actor = guard::viewer(ctx)?.actor();
+        let shown = self.0.updated_by.filter(|id| actor.may_look_up(*id));
+        load_person(ctx, shown).await
     }
 }
 
@@ -346,8 +349,8 @@ async fn prefetch(ctx: &Context<'_>, rows: &[approval_request::Model]) -> Result
 
 #[Object]
 impl ApprovalQuery {
-    /// Approval requests, newest first. Release managers, administrators and
-    /// board members see all; others those they vote on.
+    /// Approval requests, newest first: those of the releases you may see
+    /// (a hidden release's requests answer like missing ones).
     async fn approvals(
         &self,
         ctx: &Context<'_>,

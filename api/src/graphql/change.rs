@@ -107,7 +107,12 @@ impl ChangeQuery {
         guard::require(ctx, Capability::ManageChanges)?;
         let app = ctx.data::<AppContext>()?;
         let id = parse_id(&id, "id")?;
-        Ok(Some(Change(changes::find(&app.db, id).await.gql()?)))
+        let viewer = guard::viewer(ctx)?;
+        Ok(Some(Change(
+            changes::find_visible(&app.db, &viewer.actor(), id)
+                .await
+                .gql()?,
+        )))
     }
 
     /// Changes, newest first (at most 100), optionally only those linked to a release.
@@ -124,7 +129,10 @@ impl ChangeQuery {
             .map(|id| parse_id(id, "releaseId"))
             .transpose()?;
         let app = ctx.data::<AppContext>()?;
-        let rows = changes::list(&app.db, release_id, limit).await.gql()?;
+        let viewer = guard::viewer(ctx)?;
+        let rows = changes::list(&app.db, &viewer.actor(), release_id, limit)
+            .await
+            .gql()?;
         Ok(rows.into_iter().map(Change).collect())
     }
 }

@@ -145,11 +145,24 @@ pub async fn record_vote(context: &AppContext, token: &str, req: &mut Request) -
                 ),
             )
         }
+        Err(err) if err.retryable() => message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Try again in a moment",
+            "Releasedesk is busy or its database is unavailable; nothing was recorded. Send the form again in a moment.",
+        ),
         Err(DomainError::Conflict(_) | DomainError::InvalidTransition { .. }) => message(
             StatusCode::CONFLICT,
             "Already decided",
             "This vote or request was decided meanwhile; nothing was recorded.",
         ),
+        Err(DomainError::NotFound { .. }) => message(
+            StatusCode::NOT_FOUND,
+            "This link is not valid",
+            "The request it names is not one you may vote on; nothing was recorded.",
+        ),
+        Err(DomainError::Forbidden(why)) => {
+            message(StatusCode::FORBIDDEN, "Your vote is not taken", &why)
+        }
         Err(err) => failure(err),
     }
 }
@@ -206,6 +219,13 @@ fn no_longer_open(
     vote: &approval_vote::Model,
     request: &approval_request::Model,
 ) -> Option<Response> {
+    if vote.decision == VoteDecision::Void {
+        return Some(message(
+            StatusCode::GONE,
+            "Your vote is void",
+            "You no longer sit on the Release Review Board, or are no longer an approver of this release, so your vote on this request no longer counts; nothing was recorded.",
+        ));
+    }
     if vote.decision != VoteDecision::Pending {
         return Some(message(
             StatusCode::CONFLICT,

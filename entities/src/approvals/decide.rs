@@ -2,7 +2,7 @@
 //! milestone, all inside the caller's unit of work.
 
 use super::delegations::{active, board_members, covered_by, is_board_member};
-use super::{milestone_key, policy::policy, release_key, sees_every_request};
+use super::{milestone_key, policy::policy, release_key};
 use crate::entity::{
     approval_request, approval_vote, milestone, release, stakeholder, ApprovalStatus, DecisionRule,
     EventKind, ReleaseType, StakeholderRole, VoteDecision,
@@ -53,8 +53,14 @@ pub(crate) async fn open_for(
             .all(tx.db())
             .await?,
     );
-    // four eyes: the release's owner does not approve their own release
+    // four eyes: neither the release's owner nor whoever asked for the
+    // decision approves it
+    let requester = tx.stamp().actor.person_id();
     let owner_excluded = approvers.remove(&release.owner_id);
+    if let Some(requester) = requester {
+        approvers.remove(&requester);
+    }
+    let interested = |person: i32| person == release.owner_id || Some(person) == requester;
     let history_event = |kind, note: String| {
         let event = Event::new(kind).with_note(Some(note));
         match milestone {
@@ -114,18 +120,24 @@ pub(crate) async fn open_for(
         note: Set(None),
         updated_at: Set(now),
         version: Set(1),
+        requested_by: Set(requester),
         ..Default::default()
     }
     .insert(tx.db())
     .await?;
-    // members on holiday hand their vote to their cover from the start
+    // members on holiday hand their vote to their cover from the start (never
+    // to the release's owner or its requester: the vote stays with the member)
     let covers = active(tx.db(), now).await?;
     let mut votes = Vec::new();
     let mut voting: BTreeSet<i32> = BTreeSet::new();
     for approver in &approvers {
         let cover = covers
             .iter()
-            .find(|d| d.delegator_id == *approver && !approvers.contains(&d.delegate_id))
+            .find(|d| {
+                d.delegator_id == *approver
+                    && !approvers.contains(&d.delegate_id)
+                    && !interested(d.delegate_id)
+            })
             .map(|d| d.delegate_id);
         let decision = if cover.is_some() {
             VoteDecision::Delegated
@@ -234,6 +246,7 @@ fn decision_name(decision: VoteDecision) -> &'static str {
         VoteDecision::Approved => "APPROVED",
         VoteDecision::Rejected => "REJECTED",
         VoteDecision::Delegated => "DELEGATED",
+        VoteDecision::Void => "VOID",
     }
 }
 
@@ -266,6 +279,8 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
     let actor = tx.stamp().actor.clone();
     let comment = validate::optional_note("comment", input.comment)?;
     let request = find_locked(tx, input.request_id).await?;
+    // a request of a release the caller may not see answers like a missing one
+    super::find_visible(tx.db(), &actor, request.id).await?;
     let voter = input.on_behalf_of.unwrap_or(me);
     if voter != me && !covered_by(tx.db(), me, tx.now()).await?.contains(&voter) {
         return Err(DomainError::Forbidden(format!(
@@ -278,14 +293,10 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
         .all(tx.db())
         .await?;
     let Some(vote) = votes.iter().find(|v| v.approver_id == voter).cloned() else {
-        return Err(if sees_every_request(&actor) || voter != me {
-            DomainError::Forbidden(format!(
-                "person {voter} is not an approver of approval #{}",
-                request.id
-            ))
-        } else {
-            DomainError::not_found("approval", request.id)
-        });
+        return Err(DomainError::Forbidden(format!(
+            "person {voter} is not an approver of approval #{}",
+            request.id
+        )));
     };
     if request.status != ApprovalStatus::Open {
         return Err(DomainError::invalid_transition(
@@ -299,6 +310,34 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             )),
         ));
     }
+    if vote.decision == VoteDecision::Void {
+        return Err(DomainError::Forbidden(format!(
+            "the vote of person {voter} on approval #{} is void: they no longer sit on the \
+             Release Review Board nor hold the APPROVER stake of its release",
+            request.id
+        )));
+    }
+    let release = releases::find(tx.db(), request.release_id).await?;
+    for person in [voter, me] {
+        if let Some(why) = interest(&request, &release, person) {
+            return Err(DomainError::Forbidden(format!(
+                "person {person} {why}: four eyes, their vote does not count on approval #{}",
+                request.id
+            )));
+        }
+    }
+    if !has_standing(tx.db(), release.id, voter).await? {
+        return Err(DomainError::Forbidden(format!(
+            "person {voter} no longer sits on the Release Review Board nor holds the APPROVER \
+             stake of release {}; the vote is not taken",
+            release.id
+        )));
+    }
+    if voter != me && !is_board_member(tx.db(), me).await? {
+        return Err(DomainError::Forbidden(
+            "you no longer sit on the Release Review Board; you cover for nobody".into(),
+        ));
+    }
     if vote.decision != VoteDecision::Pending {
         return Err(DomainError::Conflict(format!(
             "the vote of person {voter} on approval #{} is already {}",
@@ -308,7 +347,7 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
     }
     let now = tx.now();
     match input.decision {
-        VoteDecision::Pending => {
+        VoteDecision::Pending | VoteDecision::Void => {
             return Err(DomainError::validation(
                 "decision",
                 "vote APPROVED, REJECTED or DELEGATED",
@@ -321,6 +360,12 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
                     "name the member who takes over the vote",
                 ));
             };
+            if let Some(why) = interest(&request, &release, delegate) {
+                return Err(DomainError::validation(
+                    "delegateTo",
+                    format!("person {delegate} {why}: four eyes, they cannot take this vote"),
+                ));
+            }
             if votes.iter().any(|v| v.approver_id == delegate) {
                 return Err(DomainError::validation(
                     "delegateTo",
@@ -384,6 +429,50 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             ))),
         )],
     );
+    settle(tx, &request).await?;
+    approval_request::Entity::find_by_id(request.id)
+        .one(tx.db())
+        .await?
+        .ok_or_else(|| DomainError::not_found("approval", request.id))
+}
+
+/// Why `person` may not vote on `request` (four eyes): they own its release
+/// or asked for the decision.
+fn interest(
+    request: &approval_request::Model,
+    release: &release::Model,
+    person: i32,
+) -> Option<&'static str> {
+    if person == release.owner_id {
+        Some("owns the release")
+    } else if request.requested_by == Some(person) {
+        Some("asked for this decision")
+    } else {
+        None
+    }
+}
+
+/// True when `person` may vote on release `release_id` now: a board member,
+/// or one of its APPROVER stakeholders.
+async fn has_standing<C: ConnectionTrait>(
+    db: &C,
+    release_id: i32,
+    person: i32,
+) -> DomainResult<bool> {
+    if is_board_member(db, person).await? {
+        return Ok(true);
+    }
+    Ok(stakeholder::Entity::find()
+        .filter(stakeholder::Column::ReleaseId.eq(release_id))
+        .filter(stakeholder::Column::PersonId.eq(person))
+        .filter(stakeholder::Column::Role.eq(StakeholderRole::Approver))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Applies the verdict when the request's votes now settle it.
+async fn settle(tx: &mut Tx, request: &approval_request::Model) -> DomainResult<()> {
     let votes = approval_vote::Entity::find()
         .filter(approval_vote::Column::RequestId.eq(request.id))
         .all(tx.db())
@@ -395,12 +484,95 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             .filter(|v| v.decision == VoteDecision::Rejected)
             .filter_map(|v| v.comment.clone())
             .collect();
-        resolve(tx, &request, verdict, tally, reasons).await?;
+        resolve(tx, request, verdict, tally, reasons).await?;
     }
-    approval_request::Entity::find_by_id(request.id)
-        .one(tx.db())
-        .await?
-        .ok_or_else(|| DomainError::not_found("approval", request.id))
+    Ok(())
+}
+
+/// The open requests of `release_ids` (all releases when `None`) where
+/// `person` has a pending vote: what [`void_without_standing`] looks at.
+pub(crate) async fn pending_votes_of<C: ConnectionTrait>(
+    db: &C,
+    person: i32,
+    release_ids: Option<&[i32]>,
+) -> DomainResult<Vec<(approval_request::Model, approval_vote::Model)>> {
+    let mut requests = approval_request::Entity::find()
+        .filter(approval_request::Column::Status.eq(ApprovalStatus::Open))
+        .order_by_asc(approval_request::Column::Id);
+    if let Some(ids) = release_ids {
+        requests = requests.filter(approval_request::Column::ReleaseId.is_in(ids.iter().copied()));
+    }
+    let requests = requests.all(db).await?;
+    let votes = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.is_in(requests.iter().map(|r| r.id)))
+        .filter(approval_vote::Column::ApproverId.eq(person))
+        .filter(approval_vote::Column::Decision.eq(VoteDecision::Pending))
+        .all(db)
+        .await?;
+    Ok(votes
+        .into_iter()
+        .filter_map(|vote| {
+            requests
+                .iter()
+                .find(|r| r.id == vote.request_id)
+                .map(|r| (r.clone(), vote))
+        })
+        .collect())
+}
+
+/// Voids `person`'s pending votes on `pending` (see [`pending_votes_of`])
+/// where they no longer have standing (the board role, or the APPROVER stake
+/// of the release), records why, and settles each request: the remaining
+/// votes may decide it now. The caller has locked the requests' releases.
+pub(crate) async fn void_without_standing(
+    tx: &mut Tx,
+    person: i32,
+    pending: Vec<(approval_request::Model, approval_vote::Model)>,
+    why: &str,
+) -> DomainResult<()> {
+    for (request, vote) in pending {
+        if has_standing(tx.db(), request.release_id, person).await? {
+            continue;
+        }
+        let now = tx.now();
+        let voided = approval_vote::Entity::update_many()
+            .col_expr(
+                approval_vote::Column::Decision,
+                Expr::value(VoteDecision::Void),
+            )
+            .col_expr(approval_vote::Column::DecidedAt, Expr::value(Some(now)))
+            .col_expr(approval_vote::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                approval_vote::Column::Version,
+                Expr::value(vote.version + 1),
+            )
+            .filter(approval_vote::Column::Id.eq(vote.id))
+            .filter(approval_vote::Column::Decision.eq(VoteDecision::Pending))
+            .exec(tx.db())
+            .await?
+            .rows_affected;
+        if voided == 0 {
+            continue;
+        }
+        tx.record(
+            Subject::Release(request.release_id),
+            [subject_event(
+                &request,
+                Event::change(
+                    EventKind::VoteCast,
+                    "vote",
+                    Some("PENDING".into()),
+                    Some("VOID".into()),
+                )
+                .with_note(Some(format!(
+                    "approval #{}: the vote of person {person} is void: {why}",
+                    request.id
+                ))),
+            )],
+        );
+        settle(tx, &request).await?;
+    }
+    Ok(())
 }
 
 /// Locks the release of request `id` (the lock order), then loads the request
@@ -457,7 +629,7 @@ pub fn tally(votes: &[approval_vote::Model]) -> Tally {
             VoteDecision::Approved => tally.approved += 1,
             VoteDecision::Rejected => tally.rejected += 1,
             VoteDecision::Pending => tally.pending += 1,
-            VoteDecision::Delegated => {}
+            VoteDecision::Delegated | VoteDecision::Void => {}
         }
     }
     tally

@@ -19,11 +19,12 @@ pub use decide::{
 pub use delegations::{delegate, delegations_of, revoke_delegation, NewDelegation};
 pub use policy::{policy, set_policy, PolicyInput};
 
-pub(crate) use decide::{cancel_open, open_for};
+pub(crate) use decide::{cancel_open, open_for, pending_votes_of, void_without_standing};
+pub(crate) use delegations::is_board_member;
 
-use crate::entity::{approval_request, approval_vote, ApprovalStatus, Role};
+use crate::entity::{approval_request, approval_vote, ApprovalStatus};
 use crate::kit::group_by;
-use crate::policy::{Actor, Capability};
+use crate::policy::Actor;
 use crate::{DomainError, DomainResult};
 use sea_orm::{prelude::*, QueryOrder, QuerySelect, QueryTrait};
 use std::collections::{HashMap, HashSet};
@@ -97,10 +98,17 @@ pub async fn open_request<C: ConnectionTrait>(
         .await?)
 }
 
-/// Which approval requests the actor may read: release managers,
-/// administrators and board members see all; others those they vote on.
-fn sees_every_request(actor: &Actor) -> bool {
-    actor.may(Capability::SeeAllReleases) || actor.has(Role::ReviewBoard)
+/// The condition on `approval_requests` selecting those the actor may read:
+/// the requests of the releases they may see (a hidden release's requests
+/// answer like missing ones); `None` is all.
+fn visible_requests(actor: &Actor) -> Option<sea_orm::Condition> {
+    let visibility = actor.visibility()?;
+    let releases = sea_orm::sea_query::Query::select()
+        .column(crate::entity::release::Column::Id)
+        .from(crate::entity::release::Entity)
+        .cond_where(visibility.condition())
+        .to_owned();
+    Some(sea_orm::Condition::all().add(approval_request::Column::ReleaseId.in_subquery(releases)))
 }
 
 /// What [`list`] returns.
@@ -127,22 +135,20 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(release_id) = filter.release_id {
         query = query.filter(approval_request::Column::ReleaseId.eq(release_id));
     }
-    if filter.mine || !sees_every_request(actor) {
+    if let Some(visible) = visible_requests(actor) {
+        query = query.filter(visible);
+    }
+    if filter.mine {
         let Some(person_id) = actor.person_id() else {
             return Ok(Vec::new());
         };
         let mut voters = vec![person_id];
-        if filter.mine {
-            voters.extend(delegations::covered_by(db, person_id, at).await?);
-        }
-        let mut votes = approval_vote::Entity::find()
+        voters.extend(delegations::covered_by(db, person_id, at).await?);
+        let votes = approval_vote::Entity::find()
             .select_only()
             .column(approval_vote::Column::RequestId)
-            .filter(approval_vote::Column::ApproverId.is_in(voters));
-        if filter.mine {
-            votes = votes
-                .filter(approval_vote::Column::Decision.eq(crate::entity::VoteDecision::Pending));
-        }
+            .filter(approval_vote::Column::ApproverId.is_in(voters))
+            .filter(approval_vote::Column::Decision.eq(crate::entity::VoteDecision::Pending));
         query = query.filter(approval_request::Column::Id.in_subquery(votes.into_query()));
     }
     Ok(query
@@ -158,22 +164,14 @@ pub async fn find_visible<C: ConnectionTrait>(
     actor: &Actor,
     id: i32,
 ) -> DomainResult<approval_request::Model> {
-    let request = approval_request::Entity::find_by_id(id)
+    let mut query = approval_request::Entity::find_by_id(id);
+    if let Some(visible) = visible_requests(actor) {
+        query = query.filter(visible);
+    }
+    query
         .one(db)
         .await?
-        .ok_or_else(|| DomainError::not_found("approval", id))?;
-    if sees_every_request(actor) {
-        return Ok(request);
-    }
-    let votes = approval_vote::Entity::find()
-        .filter(approval_vote::Column::RequestId.eq(id))
-        .filter(approval_vote::Column::ApproverId.eq(actor.person_id().unwrap_or(-1)))
-        .count(db)
-        .await?;
-    if votes == 0 {
-        return Err(DomainError::not_found("approval", id));
-    }
-    Ok(request)
+        .ok_or_else(|| DomainError::not_found("approval", id))
 }
 
 /// The requests of each release in `release_ids` (its milestones' included), oldest first.

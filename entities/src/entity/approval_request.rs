@@ -68,6 +68,9 @@ pub struct Model {
     pub note: Option<String>,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// Whose action opened it (a submit, a milestone's completion); like the
+    /// release's owner, they never vote on it.
+    pub requested_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

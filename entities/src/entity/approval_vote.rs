@@ -17,6 +17,10 @@ pub enum VoteDecision {
     /// Handed to `delegated_to`, whose own vote counts instead.
     #[sea_orm(string_value = "DELEGATED")]
     Delegated,
+    /// Void: its approver lost their standing (the board role, or the
+    /// APPROVER stake) before voting; it no longer counts.
+    #[sea_orm(string_value = "VOID")]
+    Void,
 }
 
 /// A row of `approval_votes`; unique per (request, approver).

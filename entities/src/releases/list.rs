@@ -1,6 +1,7 @@
 //! Filtering, ordering and keyset pagination of the release list. Cursors hold
 //! the sort key of a row, so pages stay stable while releases are added.
 
+use crate::entity::VoteDecision;
 use crate::entity::{
     approval_request, approval_vote, milestone, release, stakeholder, MilestoneStatus,
     ReleaseScope, ReleaseStatus, ReleaseType,
@@ -60,6 +61,7 @@ impl Visibility {
                         .column(approval_vote::Column::RequestId)
                         .from(approval_vote::Entity)
                         .and_where(approval_vote::Column::ApproverId.eq(self.person_id))
+                        .and_where(approval_vote::Column::Decision.ne(VoteDecision::Void))
                         .to_owned(),
                 ),
             )
@@ -94,7 +96,11 @@ impl Visibility {
 
     /// The values [`condition`](Self::condition) binds, in its order.
     fn condition_values(self) -> Vec<Value> {
-        let mut values = vec![self.person_id.into(), self.person_id.into()];
+        let mut values = vec![
+            self.person_id.into(),
+            self.person_id.into(),
+            VoteDecision::Void.into(),
+        ];
         if self.awaiting_decision {
             values.push(ReleaseStatus::Requested.into());
             values.push(MilestoneStatus::PendingApproval.into());

@@ -12,6 +12,7 @@ mod direct_writes;
 mod errors;
 mod faults;
 mod fixtures;
+mod four_eyes;
 mod hardening;
 mod identity;
 mod jobs;

@@ -259,6 +259,48 @@ async fn a_hand_over_and_a_vote_keep_the_request_open(app: &TestApp) {
     assert_eq!(now["status"], "REQUESTED");
 }
 
+/// A member votes while an administrator takes them off the board: the vote
+/// counts if it came first, else it is void and the late vote is refused.
+async fn a_vote_and_leaving_the_board_agree(app: &TestApp) {
+    let members = board(app, &["Ann Board", "Ben Board", "Cem Board"]).await;
+    let (id, approval) = before_the_board(app, "MAJOR", "ALL").await;
+    let ben = app
+        .as_bearer(Some(&members[1]))
+        .ok("{ me { id } }", json!({}))
+        .await["me"]["id"]
+        .clone();
+    let gate = app.gate(&id).await;
+    let (vote, removed, ()) = tokio::join!(
+        cast(app, &members[1], &approval, "APPROVED"),
+        app.graphql(
+            "mutation($id: ID!) { setPersonRoles(personId: $id, roles: []) }",
+            json!({ "id": ben }),
+        ),
+        gate.open_when_waiting(2),
+    );
+    assert!(won(&removed), "{removed:#}");
+    let votes = app
+        .ok(
+            "query($id: ID!) { approval(id: $id) { status votes { decision approver { id } } } }",
+            json!({ "id": approval }),
+        )
+        .await["approval"]["votes"]
+        .clone();
+    let bens = votes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["approver"]["id"] == ben)
+        .expect("Ben's vote")["decision"]
+        .clone();
+    if error_code(&vote).is_none() {
+        assert_eq!(bens, "APPROVED", "{votes:#}");
+    } else {
+        assert_eq!(error_code(&vote), Some("NOT_FOUND"), "{vote:#}");
+        assert_eq!(bens, "VOID", "{votes:#}");
+    }
+}
+
 const COST: &str = "query($id: ID!) { release(id: $id) { status cost { running final }
     costLines { amount } } }";
 
@@ -396,6 +438,7 @@ on_both_databases!(with releasedesk_tests::gated_settings();
     a_vote_and_a_cancel_do_not_deadlock,
     a_milestone_vote_and_a_milestone_cancel_agree,
     a_hand_over_and_a_vote_keep_the_request_open,
+    a_vote_and_leaving_the_board_agree,
     a_cost_line_and_the_rollup_keep_the_total_equal_to_the_ledger,
     a_cost_line_and_the_close_agree_on_the_final_cost,
     linking_a_change_while_the_window_moves_follows_the_final_window,
