@@ -272,14 +272,12 @@ async fn summary(
     Ok(mail::facts_table(&rows))
 }
 
-/// The request's `x-request-id` when the client sent a usable one, else a new one.
+/// The request's id, as the request log made it (and the response header and
+/// the log line carry it).
 fn request_id(req: &Request) -> String {
-    req.headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    req.extensions()
+        .get::<crate::http::request_log::RequestId>()
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), |id| id.0.clone())
 }
 
 fn verb(decision: VoteDecision) -> (&'static str, &'static str) {

@@ -814,6 +814,10 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
         .await
         .unwrap();
     assert_eq!(confirmed.status(), 200);
+    let request_id = confirmed.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(confirmed.text().await.unwrap().contains("Vote recorded"));
     assert_eq!(status(app, &id).await, "APPROVED");
     let approval = &approvals_of(app, &id).await[0];
@@ -824,11 +828,15 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
     );
     let audit = app
         .ok(
-            "{ auditEvents(filter: { operation: \"approvalLinkVote\" }) { outcome actor { id } } }",
+            "{ auditEvents(filter: { operation: \"approvalLinkVote\" }) { outcome requestId actor { id } } }",
             json!({}),
         )
         .await;
     assert_eq!(audit["auditEvents"][0]["outcome"], "OK", "{audit}");
+    assert_eq!(
+        audit["auditEvents"][0]["requestId"], request_id,
+        "the audit row carries the request id of the log line and the response header"
+    );
     assert_eq!(
         audit["auditEvents"][0]["actor"]["id"],
         members[0].0.to_string()
