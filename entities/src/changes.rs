@@ -295,7 +295,15 @@ pub async fn link(tx: &mut Tx, id: i32, release_id: i32) -> DomainResult<change_
         before.release_id.map(|r| r.to_string()),
         Some(release.id.to_string()),
     )];
-    events.extend(schedule_events(&before, &release));
+    let mut followed = schedule_events(&before, &release);
+    if let Some(previous) = before.release_id.filter(|p| *p != release.id) {
+        for event in &mut followed {
+            if let Some(note) = &mut event.note {
+                note.push_str(&format!(" (moved from release {previous})"));
+            }
+        }
+    }
+    events.extend(followed);
     tx.record(subject(&saved), events);
     Ok(saved)
 }

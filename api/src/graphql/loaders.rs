@@ -319,7 +319,7 @@ impl Loader<HistoryOf> for DbLoader {
         Ok(keyed(
             keys,
             |k| k.0,
-            history::for_releases(&self.db, &ids).await?,
+            history::for_releases(&self.db, &ids, self.visibility).await?,
         ))
     }
 }

@@ -418,6 +418,74 @@ async fn a_change_manager_does_not_reach_into_hidden_releases(app: &TestApp) {
     assert_eq!(edited["updateChange"]["title"], "Mine now");
 }
 
+/// A change moved from a release the reader may not see into one they may:
+/// the history shows that it moved, not from where, nor that release's window.
+async fn history_names_no_hidden_release(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let (reader_id, reader) = app.user("Rita Reader", &[]).await;
+    let (hidden_start, hidden_end) = window(40, 3);
+    let hidden = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Hidden", "type": "MINOR", "plannedStart": hidden_start, "plannedEnd": hidden_end }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (start, end) = window(10, 3);
+    let seen = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Seen", "type": "MINOR", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: STAKEHOLDER }) { id } }",
+        json!({ "r": seen, "p": reader_id.to_string() }),
+    )
+    .await;
+    let change = app
+        .ok(
+            "mutation($i: CreateChangeInput!) { createChange(input: $i) { id } }",
+            json!({ "i": { "title": "Patch", "risk": "LOW", "requesterId": owner } }),
+        )
+        .await["createChange"]["id"]
+        .clone();
+    for release in [&hidden, &seen] {
+        app.ok(
+            "mutation($c: ID!, $r: ID!) { linkChange(id: $c, releaseId: $r) { id } }",
+            json!({ "c": change, "r": release }),
+        )
+        .await;
+    }
+    let query = "query($id: ID!) { release(id: $id) { history { kind field from to note } } }";
+    let as_reader = app
+        .as_bearer(Some(&reader))
+        .ok(query, json!({ "id": seen }))
+        .await
+        .to_string();
+    let as_admin = app.ok(query, json!({ "id": seen })).await.to_string();
+    for leak in [
+        format!("release {hidden}"),
+        format!("\"from\":\"{hidden}\""),
+        hidden_start.clone(),
+    ] {
+        assert!(
+            as_admin.contains(&leak),
+            "the administrator sees {leak}: {as_admin}"
+        );
+        assert!(
+            !as_reader.contains(&leak),
+            "the reader does not see {leak}: {as_reader}"
+        );
+    }
+    assert!(as_reader.contains("CHANGE_LINKED") && as_reader.contains("another release"));
+}
+
 /// Who changed the board's policy is shown to those who may look people up.
 async fn the_policys_author_is_shown_only_to_who_may_look_people_up(app: &TestApp) {
     app.ok(
@@ -445,4 +513,5 @@ on_both_databases!(
     a_hidden_release_has_no_visible_approvals,
     a_change_manager_does_not_reach_into_hidden_releases,
     the_policys_author_is_shown_only_to_who_may_look_people_up,
+    history_names_no_hidden_release,
 );
