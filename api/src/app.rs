@@ -119,7 +119,7 @@ pub async fn job_runner(
     let context = jobs::JobContext {
         db: db.clone(),
         clock: clock.clone(),
-        mail: Arc::new(mail_context(settings, db, clock).await?),
+        mail: Arc::new(mail_context(settings)?),
         currency: settings.costs.currency.clone(),
         report_period_days: settings.reports.period_days,
         keep_days: settings.jobs.keep_days,
@@ -137,15 +137,8 @@ pub async fn job_runner(
         .map_err(|err| anyhow::anyhow!("jobs configuration: {err}"))
 }
 
-/// Name of the key that signs approve and reject links in e-mails.
-const LINK_KEY: &str = "approval-links";
-
 /// The mail transport and link settings of `settings.mail`.
-async fn mail_context(
-    settings: &Settings,
-    db: &DatabaseConnection,
-    clock: &Arc<dyn Clock>,
-) -> anyhow::Result<jobs::MailContext> {
+fn mail_context(settings: &Settings) -> anyhow::Result<jobs::MailContext> {
     use crate::config::SmtpSecurity;
     use jobs::mailer::{Destination, Mailer, Security};
     let mail = &settings.mail;
@@ -175,9 +168,7 @@ async fn mail_context(
     let timeout = Duration::from_secs(mail.send_timeout_seconds.clamp(1, 600));
     let mailer = Mailer::new(&destination, &mail.from, timeout).map_err(anyhow::Error::msg)?;
     tracing::info!("e-mail goes to {}", mailer.describe());
-    let link_key = entities::service_keys::get_or_create(db, LINK_KEY, clock.now())
-        .await
-        .context("reading the approval-link key")?;
+    let link_key = crate::keys::link_key(settings)?;
     Ok(jobs::MailContext {
         mailer,
         public_url: settings.public_url(),

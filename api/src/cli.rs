@@ -59,6 +59,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The key that signs approve and reject links.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Replace the link key (links mailed so far stop working) and have the
+    /// pending votes' approvers e-mailed new links; restart the replicas after.
+    Rotate,
 }
 
 /// How `report` prints.

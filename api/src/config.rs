@@ -348,6 +348,11 @@ pub struct MailSettings {
     pub retry_seconds: u64,
     /// Longest wait for the mail server on one e-mail, in seconds.
     pub send_timeout_seconds: u64,
+    /// The key that signs approve and reject links (at least 32 characters);
+    /// unset uses `link_key_file`. Every replica needs the same key.
+    pub link_key: Option<Secret>,
+    /// Where the link key is kept when `link_key` is unset; created on first start.
+    pub link_key_file: PathBuf,
 }
 
 impl Default for MailSettings {
@@ -364,6 +369,8 @@ impl Default for MailSettings {
             max_attempts: 8,
             retry_seconds: 60,
             send_timeout_seconds: 30,
+            link_key: None,
+            link_key_file: PathBuf::from("releasedesk.key"),
         }
     }
 }

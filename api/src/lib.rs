@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod graphql;
 pub mod http;
+pub mod keys;
 
 pub use app::Application;
 pub use config::Settings;

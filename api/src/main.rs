@@ -5,7 +5,7 @@ mod cli;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use clap::Parser;
-use cli::{AdminCommand, Cli, Command, ReportFormat, TokenCommand};
+use cli::{AdminCommand, Cli, Command, KeysCommand, ReportFormat, TokenCommand};
 use entities::{access, tokens, Clock, Stamp, SystemClock};
 use releasedesk::config::LogFormat;
 use releasedesk::{app, bench_seed, bootstrap, db, demo, Application, Settings};
@@ -105,6 +105,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bootstrap::create_first_admin(&db, &SystemClock, &email, name.as_deref()).await?;
             println!("administrator {email} ready; API token (shown once):");
             println!("{secret}");
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let rotated = releasedesk::keys::rotate(&settings, &db).await?;
+            println!(
+                "link key replaced in {}; {} pending vote(s) get new links with the next approval-requests run. Restart the replicas to sign with the new key.",
+                settings.mail.link_key_file.display(),
+                rotated.votes_to_mail
+            );
         }
         Command::Serve | Command::Schema => {} // answered before connecting
     }

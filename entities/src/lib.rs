@@ -24,7 +24,6 @@ pub mod policy;
 pub mod releases;
 pub mod reports;
 pub mod rows;
-pub mod service_keys;
 pub mod shapes;
 pub mod stakeholders;
 pub mod templates;

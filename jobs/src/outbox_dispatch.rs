@@ -11,6 +11,7 @@
 //! of a send past its claim.
 
 use crate::{Counts, Job, JobContext};
+use entities::approvals::links;
 use entities::entity::{outbox_message, OutboxStatus};
 use entities::outbox;
 use futures::future::BoxFuture;
@@ -83,7 +84,13 @@ pub async fn send_claimed(
             continue;
         }
         counts.examined += 1;
-        let result = mail.mailer.send(&row).await;
+        // approve and reject links are signed here, in memory only
+        let rendered = outbox_message::Model {
+            text_body: links::sign_marked(&mail.link_key, &row.text_body),
+            html_body: links::sign_marked(&mail.link_key, &row.html_body),
+            ..row.clone()
+        };
+        let result = mail.mailer.send(&rendered).await;
         let now = ctx.clock.now();
         match result {
             Ok(()) => {

@@ -14,6 +14,7 @@ mod m20261127_000008_template_board_approval;
 mod m20261127_000009_costs_reports;
 mod m20261127_000010_milestone_index;
 mod m20261203_000011_approval_requester;
+mod m20261203_000012_link_key_out_of_the_database;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_costs_reports::Migration),
             Box::new(m20261127_000010_milestone_index::Migration),
             Box::new(m20261203_000011_approval_requester::Migration),
+            Box::new(m20261203_000012_link_key_out_of_the_database::Migration),
         ]
     }
 }

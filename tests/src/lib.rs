@@ -46,6 +46,8 @@ pub fn test_settings() -> Settings {
     // their own SMTP server
     settings.mail.folder =
         std::env::temp_dir().join(format!("releasedesk-test-mail-{}", std::process::id()));
+    // and the link key never lands there either
+    settings.mail.link_key = Some(Secret::new("releasedesk-test-link-key-of-32-characters"));
     settings
 }
 

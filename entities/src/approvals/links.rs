@@ -1,6 +1,11 @@
 //! Approve and reject links in e-mails: a signed, expiring token naming one
 //! vote, the decision and the person it was sent to. It is single-use because
 //! a vote is cast once: a token whose vote is decided records nothing.
+//!
+//! A queued e-mail holds only the unsigned claim ([`unsigned`]); the
+//! dispatcher signs it as it sends ([`sign_marked`]). The key lives in the
+//! service's settings or key file, never in the database, so reading the
+//! database is not enough to vote as anyone.
 
 use crate::entity::VoteDecision;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -35,18 +40,63 @@ fn mac(key: &[u8], payload: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// A token for `claim`, signed with `key`.
-pub fn sign(key: &[u8], claim: LinkClaim) -> String {
+/// What a token says, unsigned.
+fn payload(claim: LinkClaim) -> String {
     let decision = match claim.decision {
         VoteDecision::Approved => "a",
         _ => "r",
     };
-    let payload = format!(
+    format!(
         "{VERSION}.{}.{decision}.{}.{}",
         claim.vote_id, claim.person_id, claim.expires_at
-    );
-    let signature = URL_SAFE_NO_PAD.encode(mac(key, &payload).finalize().into_bytes());
+    )
+}
+
+/// A token for `claim`, signed with `key`.
+pub fn sign(key: &[u8], claim: LinkClaim) -> String {
+    signed(key, &payload(claim))
+}
+
+fn signed(key: &[u8], payload: &str) -> String {
+    let signature = URL_SAFE_NO_PAD.encode(mac(key, payload).finalize().into_bytes());
     format!("{payload}.{signature}")
+}
+
+/// Delimits an unsigned claim in a stored e-mail: a control character, which
+/// no text a person enters may hold (see [`crate::validate`]), so nothing but
+/// [`unsigned`] makes a mark the dispatcher signs.
+const MARK: char = '\u{1}';
+const MARK_TAG: &str = "sign:";
+
+/// The place of `claim`'s token in a queued e-mail, holding nothing secret.
+pub fn unsigned(claim: LinkClaim) -> String {
+    format!("{MARK}{MARK_TAG}{}{MARK}", payload(claim))
+}
+
+/// `text` with every [`unsigned`] mark replaced by its token signed with
+/// `key`; done as the e-mail is sent, and never stored.
+pub fn sign_marked(key: &[u8], text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find(MARK) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + MARK.len_utf8()..];
+        match after
+            .strip_prefix(MARK_TAG)
+            .and_then(|claim| claim.split_once(MARK))
+        {
+            Some((claim, tail)) if claim.len() <= MAX_TOKEN && claim.starts_with(VERSION) => {
+                out.push_str(&signed(key, claim));
+                rest = tail;
+            }
+            _ => {
+                // a stray mark is dropped, never signed
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The claim of `token` if `key` signed it and it has not expired at `now` (unix seconds).
@@ -101,6 +151,26 @@ mod tests {
         let token = sign(KEY, claim());
         assert_eq!(verify(KEY, &token, 1_999), Ok(claim()));
         assert_eq!(verify(KEY, &token, 2_000), Err(LinkError::Expired));
+    }
+
+    #[test]
+    fn a_queued_mail_holds_the_claim_and_the_sent_one_a_working_token() {
+        let stored = format!(
+            "Approve: https://rd.example/approvals/vote/{}\nThanks",
+            unsigned(claim())
+        );
+        assert!(!stored.contains(&sign(KEY, claim())));
+        let sent = sign_marked(KEY, &stored);
+        let token = sent
+            .split("/approvals/vote/")
+            .nth(1)
+            .and_then(|rest| rest.split('\n').next())
+            .unwrap();
+        assert_eq!(verify(KEY, token, 0), Ok(claim()));
+        assert!(sent.ends_with("\nThanks"));
+        // what is not a mark made by `unsigned` is never signed
+        assert_eq!(sign_marked(KEY, "a \u{1}sign:x\u{1} b"), "a sign:x\u{1} b");
+        assert_eq!(sign_marked(KEY, "no marks"), "no marks");
     }
 
     #[test]

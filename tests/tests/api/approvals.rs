@@ -1112,6 +1112,65 @@ async fn a_send_starts_only_while_the_claim_outlasts_it(app: &TestApp, sink: &Sm
     assert_eq!(sink.messages().len(), 3);
 }
 
+/// What the database holds is not enough to vote: a queued approval e-mail
+/// carries only the unsigned claim of its links, and no key is stored; the
+/// e-mail as sent carries links that work. Rotating the key (a key file)
+/// has every pending vote's approver mailed new links.
+async fn links_at_rest_hold_nothing_to_vote_with(app: &TestApp, sink: &SmtpSink) {
+    board(app, &["Ann Board"]).await;
+    let id = submitted(app, "At rest", "MAJOR").await;
+    assert_eq!(queue_approval_mail(app).await, 1);
+    let queued = outbox_rows(app).await;
+    let request_mail = queued
+        .iter()
+        .find(|m| m.idempotency_key.starts_with("approval-request:"))
+        .expect("the approval e-mail");
+    for body in [&request_mail.text_body, &request_mail.html_body] {
+        assert!(body.contains("/approvals/vote/\u{1}sign:"), "{body}");
+        for token in body.split("/approvals/vote/").skip(1) {
+            let token: String = token
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '"')
+                .collect();
+            let page = app.get(&format!("/approvals/vote/{token}")).await;
+            assert_eq!(page.status(), 400, "a stored claim is no link");
+        }
+    }
+    let keys = entities::entity::service_key::Entity::find()
+        .count(app.database())
+        .await
+        .unwrap();
+    assert_eq!(keys, 0, "no signing key in the database");
+    dispatch_approvals(app, sink, "d1").await;
+    let sent = approval_mail(sink)[0]
+        .parsed()
+        .body_text(0)
+        .unwrap()
+        .into_owned();
+    let (approve, _) = vote_links(&sent);
+    assert_eq!(app.get(&approve).await.status(), 200, "the sent link works");
+    assert_eq!(status(app, &id).await, "REQUESTED");
+
+    let folder = std::env::temp_dir().join(format!("releasedesk-keys-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut settings = test_settings();
+    settings.mail.link_key = None;
+    settings.mail.link_key_file = folder.join("releasedesk.key");
+    let first = releasedesk::keys::link_key(&settings).unwrap();
+    assert_eq!(
+        releasedesk::keys::link_key(&settings).unwrap(),
+        first,
+        "kept"
+    );
+    let rotated = releasedesk::keys::rotate(&settings, app.database())
+        .await
+        .unwrap();
+    assert_eq!(rotated.votes_to_mail, 1);
+    assert_ne!(releasedesk::keys::link_key(&settings).unwrap(), first);
+    assert_eq!(queue_approval_mail(app).await, 1, "new links are mailed");
+    std::fs::remove_dir_all(&folder).ok();
+}
+
 async fn three_dispatchers_deliver_each_email_exactly_once(app: &TestApp, sink: &SmtpSink) {
     let mails: Vec<Mail> = (0..30)
         .map(|i| Mail {
@@ -1291,6 +1350,7 @@ mod smtp {
         a_dispatcher_killed_after_its_claim_leaves_the_rows_to_the_others,
         a_dispatcher_resumed_after_its_claim_ran_out_sends_nothing,
         a_send_starts_only_while_the_claim_outlasts_it,
+        links_at_rest_hold_nothing_to_vote_with,
         three_dispatchers_deliver_each_email_exactly_once,
         header_injection_through_a_title_or_name_is_harmless,
     );
