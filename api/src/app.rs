@@ -73,11 +73,14 @@ impl Application {
         let server = http::start(&bind, state)
             .await
             .with_context(|| format!("binding {bind}"))?;
+        let settings = &context.settings;
         tracing::info!(
-            settings = ?context.settings,
+            environment = ?settings.env,
+            database = settings.database.kind(),
+            jobs = settings.jobs.enabled,
             "listening on http://{}/graphql (GraphiQL: {})",
             server.addr,
-            context.settings.graphiql_enabled()
+            settings.graphiql_enabled()
         );
         let scheduler = if context.settings.jobs.enabled {
             Some(

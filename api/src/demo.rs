@@ -104,7 +104,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
                 release_type,
                 scope,
                 master_id,
-                owner_id,
+                owner_id: Some(owner_id),
                 planned_start: Some(base + day * start_day as i32),
                 planned_end: Some(base + day * (start_day + days) as i32),
                 template: TemplateChoice::Default,

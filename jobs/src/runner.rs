@@ -235,6 +235,11 @@ impl Runner {
             return Ok(now);
         };
         match &result {
+            // a run that changed nothing is routine: every 30 s for the dispatcher
+            Ok(counts) if counts.changed == 0 => tracing::debug!(
+                job = %finished.job, run = finished.id, trigger = ?finished.trigger,
+                examined = counts.examined, "job run succeeded; nothing to change"
+            ),
             Ok(counts) => tracing::info!(
                 job = %finished.job, run = finished.id, trigger = ?finished.trigger,
                 examined = counts.examined, changed = counts.changed, "job run succeeded"

@@ -30,7 +30,8 @@ pub struct NewRelease {
     pub release_type: ReleaseType,
     pub scope: ReleaseScope,
     pub master_id: Option<i32>,
-    pub owner_id: i32,
+    /// The owner; the person creating it when unset.
+    pub owner_id: Option<i32>,
     pub planned_start: Option<DateTime<Utc>>,
     pub planned_end: Option<DateTime<Utc>>,
     pub template: TemplateChoice,
@@ -49,7 +50,11 @@ pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model
         tx.lock_releases(&[master_id]).await?;
     }
     let txn = tx.db();
-    require_person(txn, new.owner_id, "ownerId").await?;
+    let owner_id = new
+        .owner_id
+        .or(tx.stamp().actor.person_id())
+        .ok_or_else(|| DomainError::validation("ownerId", "name the release's owner"))?;
+    require_person(txn, owner_id, "ownerId").await?;
     match (new.scope, new.master_id) {
         (ReleaseScope::Phase, None) => {
             return Err(DomainError::validation(
@@ -107,7 +112,7 @@ pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model
         scope: Set(new.scope),
         master_id: Set(new.master_id),
         status: Set(ReleaseStatus::Draft),
-        owner_id: Set(new.owner_id),
+        owner_id: Set(owner_id),
         template_id: Set(template.as_ref().map(|t| t.id)),
         planned_start: Set(new.planned_start),
         planned_end: Set(new.planned_end),
@@ -123,7 +128,7 @@ pub async fn create(tx: &mut Tx, new: NewRelease) -> DomainResult<release::Model
     }
     .insert(txn)
     .await?;
-    add_owner_stakeholder(tx, created.id, new.owner_id).await?;
+    add_owner_stakeholder(tx, created.id, owner_id).await?;
 
     let mut events = vec![Event::change(
         EventKind::ReleaseCreated,

@@ -353,7 +353,30 @@ async fn updates_are_recorded_field_by_field(app: &TestApp) {
     assert!(cleared["plannedEnd"].is_null());
 }
 
+/// A newcomer's first mutation needs no lookup of their own id: the release
+/// is theirs, and they are its OWNER stakeholder.
+async fn a_release_created_without_an_owner_is_its_creators(app: &TestApp) {
+    let (id, token) = app
+        .user("Rita Manager", &[entities::entity::Role::ReleaseManager])
+        .await;
+    let created = app
+        .as_bearer(Some(&token))
+        .ok(
+            "mutation { createRelease(input: { title: \"Mine\", type: MINOR }) { owner { id } stakeholders { role person { id } } } }",
+            json!({}),
+        )
+        .await["createRelease"]
+        .clone();
+    assert_eq!(created["owner"]["id"], id.to_string().as_str());
+    assert_eq!(created["stakeholders"][0]["role"], "OWNER");
+    assert_eq!(
+        created["stakeholders"][0]["person"]["id"],
+        id.to_string().as_str()
+    );
+}
+
 on_both_databases!(
+    a_release_created_without_an_owner_is_its_creators,
     major_release_walks_from_draft_to_closed,
     starting_needs_a_planned_window,
     minor_release_without_milestones_is_completed_by_hand,

@@ -260,7 +260,7 @@ async fn a_replica_frozen_inside_a_run_past_its_lease_changes_nothing_when_it_re
                 release_type: ReleaseType::Minor,
                 scope: ReleaseScope::Standalone,
                 master_id: None,
-                owner_id: owner.id,
+                owner_id: Some(owner.id),
                 planned_start: None,
                 planned_end: None,
                 template: releases::TemplateChoice::None,

@@ -23,7 +23,8 @@ pub struct CreateReleaseInput {
     pub scope: ReleaseScope,
     /// Required for a PHASE, forbidden otherwise.
     pub master_id: Option<ID>,
-    pub owner_id: ID,
+    /// The owner; you, when omitted.
+    pub owner_id: Option<ID>,
     pub planned_start: Option<DateTime<Utc>>,
     pub planned_end: Option<DateTime<Utc>>,
     /// Create the milestones from this template.
@@ -75,7 +76,11 @@ impl ReleaseMutation {
                 .as_ref()
                 .map(|id| parse_id(id, "masterId"))
                 .transpose()?,
-            owner_id: parse_id(&input.owner_id, "ownerId")?,
+            owner_id: input
+                .owner_id
+                .as_ref()
+                .map(|id| parse_id(id, "ownerId"))
+                .transpose()?,
             planned_start: input.planned_start,
             planned_end: input.planned_end,
             template,
