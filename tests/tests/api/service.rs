@@ -16,9 +16,15 @@ async fn an_empty_database_is_served_as_cargo_run_serves_it(backend: Backend) {
     let mut settings = Settings::default();
     settings.database.url = Secret::new(url);
     settings.server.bind = "127.0.0.1:0".into();
+    // the link key file a first start makes, somewhere other than the source tree
+    let key_file = std::env::temp_dir().join(format!("releasedesk-{}.key", uuid::Uuid::new_v4()));
+    settings.mail.link_key_file = key_file.clone();
     let application = Application::build(settings, Arc::new(SystemClock))
         .await
         .expect("the service starts on an empty database");
+    let key = std::fs::read_to_string(&key_file).expect("a first start makes the link key");
+    assert_eq!(key.len(), 64, "32 random bytes, hex");
+    std::fs::remove_file(&key_file).ok();
     let base = format!("http://{}", application.addr);
     let client = reqwest::Client::new();
     let health = client.get(format!("{base}/health")).send().await.unwrap();
