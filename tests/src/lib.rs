@@ -620,6 +620,7 @@ macro_rules! on_both_databases {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL")]
                 async fn $name() {
                     $crate::run_on_with($crate::Backend::Postgres, $settings, |app| Box::pin(super::$name(app))).await;
                 }
@@ -638,6 +639,7 @@ macro_rules! on_both_databases {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL")]
                 async fn $name() {
                     $crate::run_on($crate::Backend::Postgres, |app| Box::pin(super::$name(app))).await;
                 }

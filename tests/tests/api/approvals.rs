@@ -1303,6 +1303,10 @@ mod eml {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+    )]
     async fn without_smtp_mail_is_written_as_eml_files_postgres() {
         in_own_folder(Backend::Postgres).await;
     }
@@ -1335,6 +1339,7 @@ mod smtp {
                         with_sink(Backend::Sqlite, |app, sink| Box::pin(super::super::$name(app, sink))).await;
                     }
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL")]
                     async fn postgres() {
                         with_sink(Backend::Postgres, |app, sink| Box::pin(super::super::$name(app, sink))).await;
                     }

@@ -539,6 +539,10 @@ mod smtp {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+    )]
     async fn the_weekly_report_is_stored_and_emailed_once_postgres() {
         with_sink(Backend::Postgres).await;
     }

@@ -228,6 +228,10 @@ mod postgres_only {
     use releasedesk_tests::{run_on_with, test_settings, Backend};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+    )]
     async fn a_lost_connection_answers_unavailable_and_the_next_request_works() {
         run_on_with(Backend::Postgres, test_settings(), |app| {
             Box::pin(super::a_lost_connection_answers_unavailable_and_the_next_request_works(app))
@@ -236,6 +240,10 @@ mod postgres_only {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[cfg_attr(
+        not(postgres_tests),
+        ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+    )]
     async fn a_stalled_lock_holder_turns_waits_into_retryable_conflicts() {
         run_on_with(Backend::Postgres, super::short_lock_timeout(), |app| {
             Box::pin(super::a_stalled_lock_holder_turns_waits_into_retryable_conflicts(app))

@@ -257,6 +257,10 @@ async fn tight_limits_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn tight_limits_on_postgres() {
     run_on_with(Backend::Postgres, tight(), |app| {
         Box::pin(limits_return_coded_errors(app))

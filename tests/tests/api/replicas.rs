@@ -49,6 +49,10 @@ async fn finished_runs(db: &DatabaseConnection) -> Vec<job_run::Model> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn three_replicas_run_every_slot_of_a_per_second_job_exactly_once() {
     let Some((url, cleanup)) = fresh_database(Backend::Postgres).await else {
         return;
@@ -240,6 +244,10 @@ async fn rollup_runs(db: &DatabaseConnection) -> Vec<job_run::Model> {
 /// (SIGCONT) it neither commits its repair nor turns the ABANDONED run into
 /// anything else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn a_replica_frozen_inside_a_run_past_its_lease_changes_nothing_when_it_resumes() {
     use entities::entity::{release, ReleaseScope, ReleaseType};
     use entities::{people, releases, Stamp};
@@ -553,6 +561,10 @@ struct Attempt {
 /// went away is refused that way too, every acknowledged write is there
 /// afterwards, and both replicas serve again without a restart of their own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn a_database_restart_under_load_refuses_cleanly_and_loses_nothing() {
     use entities::entity::{person, Role};
     use entities::{access, people, tokens, Stamp};

@@ -66,6 +66,10 @@ async fn empty_sqlite_database_is_served_like_cargo_run() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn empty_postgres_database_is_served_like_cargo_run() {
     an_empty_database_is_served_as_cargo_run_serves_it(Backend::Postgres).await;
 }
