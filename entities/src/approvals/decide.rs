@@ -411,29 +411,40 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
         }
     }
     let on_behalf = (voter != me).then(|| format!(" for person {voter}"));
-    tx.record(
-        Subject::Release(request.release_id),
-        [subject_event(
-            &request,
-            Event::change(
-                EventKind::VoteCast,
-                "vote",
-                Some("PENDING".into()),
-                Some(decision_name(input.decision).into()),
-            )
-            .with_note(Some(format!(
-                "approval #{}{}{}",
-                request.id,
-                on_behalf.unwrap_or_default(),
-                comment.map(|c| format!(": {c}")).unwrap_or_default()
-            ))),
-        )],
+    let note = format!(
+        "approval #{}{}{}",
+        request.id,
+        on_behalf.unwrap_or_default(),
+        comment.map(|c| format!(": {c}")).unwrap_or_default()
     );
+    record_vote_event(tx, &request, input.decision, note);
     settle(tx, &request).await?;
     approval_request::Entity::find_by_id(request.id)
         .one(tx.db())
         .await?
         .ok_or_else(|| DomainError::not_found("approval", request.id))
+}
+
+/// Records in the release's history that a pending vote on `request` became `decision`.
+fn record_vote_event(
+    tx: &mut Tx,
+    request: &approval_request::Model,
+    decision: VoteDecision,
+    note: String,
+) {
+    tx.record(
+        Subject::Release(request.release_id),
+        [subject_event(
+            request,
+            Event::change(
+                EventKind::VoteCast,
+                "vote",
+                Some("PENDING".into()),
+                Some(decision_name(decision).into()),
+            )
+            .with_note(Some(note)),
+        )],
+    );
 }
 
 /// Why `person` may not vote on `request` (four eyes): they own its release
@@ -554,22 +565,11 @@ pub(crate) async fn void_without_standing(
         if voided == 0 {
             continue;
         }
-        tx.record(
-            Subject::Release(request.release_id),
-            [subject_event(
-                &request,
-                Event::change(
-                    EventKind::VoteCast,
-                    "vote",
-                    Some("PENDING".into()),
-                    Some("VOID".into()),
-                )
-                .with_note(Some(format!(
-                    "approval #{}: the vote of person {person} is void: {why}",
-                    request.id
-                ))),
-            )],
+        let note = format!(
+            "approval #{}: the vote of person {person} is void: {why}",
+            request.id
         );
+        record_vote_event(tx, &request, VoteDecision::Void, note);
         settle(tx, &request).await?;
     }
     Ok(())

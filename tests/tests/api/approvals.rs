@@ -1034,9 +1034,9 @@ async fn a_dispatcher_killed_after_its_claim_leaves_the_rows_to_the_others(
     );
 }
 
-/// `count` test e-mails, queued.
-async fn queue_test_mail(app: &TestApp, count: usize) {
-    let mails: Vec<Mail> = (0..count)
+/// `count` test e-mails, each to its own reader.
+fn test_mails(count: usize) -> Vec<Mail> {
+    (0..count)
         .map(|i| Mail {
             key: format!("test:{i}"),
             kind: "TEST",
@@ -1048,7 +1048,12 @@ async fn queue_test_mail(app: &TestApp, count: usize) {
             html: format!("<p>Body {i}</p>"),
             attachments: Vec::new(),
         })
-        .collect();
+        .collect()
+}
+
+/// `count` test e-mails, queued.
+async fn queue_test_mail(app: &TestApp, count: usize) {
+    let mails = test_mails(count);
     entities::write(app.database(), Stamp::system(app.clock.now()), async |tx| {
         outbox::enqueue(tx, mails.clone()).await
     })
@@ -1172,19 +1177,7 @@ async fn links_at_rest_hold_nothing_to_vote_with(app: &TestApp, sink: &SmtpSink)
 }
 
 async fn three_dispatchers_deliver_each_email_exactly_once(app: &TestApp, sink: &SmtpSink) {
-    let mails: Vec<Mail> = (0..30)
-        .map(|i| Mail {
-            key: format!("test:{i}"),
-            kind: "TEST",
-            release_id: None,
-            recipient_id: None,
-            recipient: format!("reader{i}@example.com"),
-            subject: format!("Message {i}"),
-            text: format!("Body {i}"),
-            html: format!("<p>Body {i}</p>"),
-            attachments: Vec::new(),
-        })
-        .collect();
+    let mails = test_mails(30);
     let queued = entities::write(app.database(), Stamp::system(app.clock.now()), async |tx| {
         let first = outbox::enqueue(tx, mails.clone()).await?;
         // the same keys again (a retried change) queue nothing
