@@ -169,9 +169,11 @@ fn mail_context(settings: &Settings) -> anyhow::Result<jobs::MailContext> {
         None => Destination::Folder(mail.folder.clone()),
     };
     let timeout = Duration::from_secs(mail.send_timeout_seconds.clamp(1, 600));
-    let mailer = Mailer::new(&destination, &mail.from, timeout).map_err(anyhow::Error::msg)?;
-    tracing::info!("e-mail goes to {}", mailer.describe());
     let link_key = crate::keys::link_key(settings)?;
+    // the link key is this installation's secret: it also keeps Message-IDs apart
+    let mailer = Mailer::new(&destination, &mail.from, timeout, &link_key)
+        .map_err(anyhow::Error::msg)?;
+    tracing::info!("e-mail goes to {}", mailer.describe());
     Ok(jobs::MailContext {
         mailer,
         public_url: settings.public_url(),

@@ -43,11 +43,19 @@ pub struct Mailer {
     transport: Transport,
     from: Mailbox,
     timeout: Duration,
+    installation: Vec<u8>,
 }
 
 impl Mailer {
-    /// A mailer sending from `from` (`Name <address>`), each send bounded by `timeout`.
-    pub fn new(destination: &Destination, from: &str, timeout: Duration) -> Result<Self, String> {
+    /// A mailer sending from `from` (`Name <address>`), each send bounded by
+    /// `timeout`; `installation` is a secret of this installation, mixed into
+    /// every Message-ID.
+    pub fn new(
+        destination: &Destination,
+        from: &str,
+        timeout: Duration,
+        installation: &[u8],
+    ) -> Result<Self, String> {
         let from: Mailbox = from
             .parse()
             .map_err(|err| format!("mail.from {from:?} is not an address: {err}"))?;
@@ -84,6 +92,7 @@ impl Mailer {
             transport,
             from,
             timeout,
+            installation: installation.to_vec(),
         })
     }
 
@@ -181,15 +190,41 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(entities::outbox::one_line(&row.subject))
-            .message_id(Some(message_id(&row.idempotency_key, &self.from)))
+            .message_id(Some(message_id(
+                &self.installation,
+                &row.idempotency_key,
+                &self.from,
+            )))
             .multipart(body)
             .map_err(|err| format!("building the message: {err}"))
     }
 }
 
-/// `<hash-of-key@sender-domain>`: the same e-mail always carries the same id,
-/// so a receiver can drop a copy sent again after a crash.
-pub fn message_id(idempotency_key: &str, from: &Mailbox) -> String {
-    let digest = Sha256::digest(idempotency_key.as_bytes());
+/// `<hash@sender-domain>` of this installation's secret and the row's
+/// idempotency key: the same e-mail always carries the same id, so a receiver
+/// can drop a copy sent again after a crash, and another installation (a
+/// staging copy, a restored backup) never reuses it for different mail.
+pub fn message_id(installation: &[u8], idempotency_key: &str, from: &Mailbox) -> String {
+    let mut hash = Sha256::new();
+    hash.update(installation);
+    hash.update([0]);
+    hash.update(idempotency_key.as_bytes());
+    let digest = hash.finalize();
     format!("<{}@{}>", hex::encode(&digest[..16]), from.email.domain())
+}
+
+#[cfg(test)]
+mod message_id_tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_per_installation_and_differ_between_installations() {
+        let from: Mailbox = "Releasedesk <rd@example.com>".parse().unwrap();
+        let key = "approval-request:1:2:0";
+        let here = message_id(b"installation one", key, &from);
+        assert_eq!(here, message_id(b"installation one", key, &from));
+        assert_ne!(here, message_id(b"installation two", key, &from));
+        assert_ne!(here, message_id(b"installation one", "approval-request:1:2:1", &from));
+        assert!(here.ends_with("@example.com>"), "{here}");
+    }
 }
