@@ -171,8 +171,8 @@ fn mail_context(settings: &Settings) -> anyhow::Result<jobs::MailContext> {
     let timeout = Duration::from_secs(mail.send_timeout_seconds.clamp(1, 600));
     let link_key = crate::keys::link_key(settings)?;
     // the link key is this installation's secret: it also keeps Message-IDs apart
-    let mailer = Mailer::new(&destination, &mail.from, timeout, &link_key)
-        .map_err(anyhow::Error::msg)?;
+    let mailer =
+        Mailer::new(&destination, &mail.from, timeout, &link_key).map_err(anyhow::Error::msg)?;
     tracing::info!("e-mail goes to {}", mailer.describe());
     Ok(jobs::MailContext {
         mailer,

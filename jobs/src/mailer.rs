@@ -224,7 +224,10 @@ mod message_id_tests {
         let here = message_id(b"installation one", key, &from);
         assert_eq!(here, message_id(b"installation one", key, &from));
         assert_ne!(here, message_id(b"installation two", key, &from));
-        assert_ne!(here, message_id(b"installation one", "approval-request:1:2:1", &from));
+        assert_ne!(
+            here,
+            message_id(b"installation one", "approval-request:1:2:1", &from)
+        );
         assert!(here.ends_with("@example.com>"), "{here}");
     }
 }

@@ -65,27 +65,15 @@ async fn three_replicas_run_every_slot_of_a_per_second_job_exactly_once() {
         std::env::temp_dir().join(format!("releasedesk-replicas-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&folder).unwrap();
     let binary = binary();
-    let mut replicas = Replicas(Vec::new());
-    for n in 0..3 {
-        let log = folder.join(format!("replica-{n}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(&binary)
-            .arg("serve")
-            .current_dir(&folder)
-            .env("RELEASEDESK_DATABASE__URL", &url)
-            .env("RELEASEDESK_DATABASE__MAX_CONNECTIONS", "3")
-            .env("RELEASEDESK_SERVER__BIND", "127.0.0.1:0")
-            .env(
-                "RELEASEDESK_JOBS__SCHEDULES__CHANGE_SCHEDULE_SYNC",
-                "* * * * * *",
-            )
-            .env("RELEASEDESK_LOG__FILTER", "warn")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start a replica");
-        replicas.0.push((child, log));
-    }
+    let every_second = [(
+        "RELEASEDESK_JOBS__SCHEDULES__CHANGE_SCHEDULE_SYNC",
+        "* * * * * *",
+    )];
+    let mut replicas = Replicas(
+        (0..3)
+            .map(|n| replica(&binary, &folder, &url, &n.to_string(), &every_second))
+            .collect(),
+    );
 
     // wait for enough runs; the bound is generous, only a hang would reach it
     let waiting = Instant::now();
