@@ -145,10 +145,11 @@ impl DomainError {
 /// Why a unit of work could not get what it needed.
 #[derive(Debug)]
 pub enum Contention {
-    /// A deadlock or serialization failure (PostgreSQL), or a writer that
-    /// waited out SQLite's busy timeout: the unit of work runs again.
+    /// A deadlock or serialization failure (PostgreSQL): the unit of work
+    /// runs again.
     Deadlock(DbErr),
-    /// A row lock not granted within `lock_timeout`.
+    /// A row lock not granted within `lock_timeout`, or SQLite's write lock
+    /// not within its busy timeout: not run again, which would wait as long.
     LockTimeout(DbErr),
     /// A statement cancelled by `statement_timeout`.
     StatementTimeout(DbErr),
@@ -227,8 +228,8 @@ fn classify(err: &DbErr) -> Class {
                 // connection exceptions
                 code if code.starts_with("08") => Class::Unavailable,
                 // SQLITE_BUSY and its extended codes: the busy timeout ran out
-                "5" | "261" | "517" | "773" => Class::Deadlock,
-                _ if db.message().contains("database is locked") => Class::Deadlock,
+                "5" | "261" | "517" | "773" => Class::LockTimeout,
+                _ if db.message().contains("database is locked") => Class::LockTimeout,
                 _ => Class::Other,
             }
         }
