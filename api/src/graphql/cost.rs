@@ -393,6 +393,9 @@ pub struct ReleaseReport {
     pub approvals_waiting_longest: Vec<ReportWaitingApproval>,
     /// Every release the report covers.
     pub releases: Vec<ReportRelease>,
+    /// The releases as CSV (RFC 4180, a header row): the file the weekly
+    /// e-mail attaches.
+    pub csv: String,
 }
 
 /// A stored report.
@@ -431,6 +434,7 @@ impl ReportRelease {
 impl ReleaseReport {
     /// The API's view of `report`.
     pub fn from_report(report: reports::ReleaseReport, currency: &str) -> Self {
+        let csv = reports::to_csv(&report);
         let counts = |list: Vec<reports::Count>| {
             list.into_iter()
                 .map(|c| ReportCount {
@@ -489,6 +493,7 @@ impl ReleaseReport {
                 })
                 .collect(),
             releases: rows(report.releases),
+            csv,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! HTTP: the route table, starting and stopping the server. `/graphql` serves the
-//! API (POST, and GET for queries and GraphiQL), `/health` the readiness probe.
+//! HTTP: the route table, starting and stopping the server. `/` serves the
+//! Release workspace, `/graphql` the API (POST, and GET for queries and
+//! GraphiQL), `/health` the readiness probe.
 
 mod approval_links;
 mod graphiql;
 mod graphql;
 mod health;
 mod request_log;
+mod workspace;
 
 use crate::auth::Authenticator;
 use crate::context::AppContext;
@@ -81,6 +83,13 @@ pub fn routes(state: HttpState) -> impl Endpoint {
     let link_context = state.context.clone();
     let graphiql_on = state.context.settings.graphiql_enabled();
     let route = Route::new()
+        .at("/", get(poem::endpoint::make_sync(|_| workspace::page())))
+        .at(
+            "/workspace/:asset",
+            get(poem::endpoint::make_sync(|req: poem::Request| {
+                workspace::asset(&req.path_params::<String>().unwrap_or_default())
+            })),
+        )
         .at(
             "/graphql",
             poem::endpoint::make(move |req| {

@@ -26,3 +26,4 @@ mod replicas;
 mod responses;
 mod schema;
 mod service;
+mod workspace;
