@@ -63,6 +63,8 @@ pub(crate) async fn node(script: &'static str, args: Vec<String>) {
     })
     .await
     .unwrap();
+    // shown with --nocapture, and by libtest when the test fails later
+    print!("{}", String::from_utf8_lossy(&output.stdout));
     assert!(
         output.status.success(),
         "{script} failed:\n{}\n{}",
