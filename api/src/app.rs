@@ -24,6 +24,7 @@ pub struct Application {
     pub context: AppContext,
     server: RunningServer,
     scheduler: Option<jobs::Scheduler>,
+    live: crate::live::LiveTasks,
 }
 
 impl Application {
@@ -56,11 +57,17 @@ impl Application {
             &settings.auth.jwt,
         )?));
         let bind = settings.server.bind.clone();
+        let viewers = Arc::new(ViewerCache::new(Duration::from_secs(
+            settings.auth.cache_seconds.min(MAX_AUTH_CACHE_SECONDS),
+        )));
+        let (live, live_tasks) =
+            crate::live::start(&db, settings.live.buffer_events, viewers.clone())
+                .await
+                .context("listening for live events")?;
         let context = AppContext {
             jobs: job_runner(&settings, &db, &clock).await?,
-            viewers: Arc::new(ViewerCache::new(Duration::from_secs(
-                settings.auth.cache_seconds.min(MAX_AUTH_CACHE_SECONDS),
-            ))),
+            viewers,
+            live,
             db,
             clock,
             settings: Arc::new(settings),
@@ -69,6 +76,10 @@ impl Application {
             schemas: graphql::build_schemas(context.clone()),
             context: context.clone(),
             authenticator,
+            connections: Arc::new(tokio::sync::Semaphore::new(
+                context.settings.live.max_connections,
+            )),
+            shutdown: tokio::sync::watch::channel(false).1,
         };
         let server = http::start(&bind, state)
             .await
@@ -97,6 +108,7 @@ impl Application {
             context,
             server,
             scheduler,
+            live: live_tasks,
         })
     }
 
@@ -108,6 +120,7 @@ impl Application {
             let grace = Duration::from_secs(self.context.settings.jobs.shutdown_grace_seconds);
             scheduler.shutdown(grace).await;
         }
+        self.live.stop();
         stopped
     }
 }

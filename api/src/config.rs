@@ -79,6 +79,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub costs: CostsSettings,
     pub reports: ReportsSettings,
+    pub live: LiveSettings,
     pub log: LogSettings,
 }
 
@@ -405,6 +406,33 @@ impl Default for ReportsSettings {
     }
 }
 
+/// Live updates: GraphQL subscriptions over WebSocket on `/graphql`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveSettings {
+    /// Most WebSocket connections this replica holds at once (1 to 100,000);
+    /// more are refused with 503 before the upgrade.
+    pub max_connections: usize,
+    /// Events a subscriber may fall behind (16 to 65,536) before its
+    /// connection is closed (4008): a slow client is never buffered without limit.
+    pub buffer_events: usize,
+    /// Seconds between WebSocket pings to each client (1 to 3,600).
+    pub keepalive_seconds: u64,
+    /// Seconds a client has to send `connection_init` (1 to 600).
+    pub init_timeout_seconds: u64,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            buffer_events: entities::live::BUS_CAPACITY,
+            keepalive_seconds: 30,
+            init_timeout_seconds: 10,
+        }
+    }
+}
+
 /// Logging.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -546,6 +574,18 @@ impl Settings {
         }
         if !(1..=3650).contains(&self.jobs.keep_days) {
             return Err("jobs.keep_days must be between 1 and 3650".into());
+        }
+        if !(1..=100_000).contains(&self.live.max_connections) {
+            return Err("live.max_connections must be between 1 and 100000".into());
+        }
+        if !(16..=65_536).contains(&self.live.buffer_events) {
+            return Err("live.buffer_events must be between 16 and 65536".into());
+        }
+        if !(1..=3_600).contains(&self.live.keepalive_seconds) {
+            return Err("live.keepalive_seconds must be between 1 and 3600".into());
+        }
+        if !(1..=600).contains(&self.live.init_timeout_seconds) {
+            return Err("live.init_timeout_seconds must be between 1 and 600".into());
         }
         if !(1..=100).contains(&self.mail.max_attempts) {
             return Err("mail.max_attempts must be between 1 and 100".into());

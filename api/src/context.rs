@@ -16,4 +16,6 @@ pub struct AppContext {
     pub viewers: Arc<crate::auth::cache::ViewerCache>,
     /// Runs jobs on demand (`runJob`) and reports on them; the scheduler ticks it.
     pub jobs: jobs::Runner,
+    /// The live events subscriptions read (`crate::live`).
+    pub live: crate::live::LiveHub,
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod graphql;
 pub mod http;
 pub mod keys;
+pub mod live;
 
 pub use app::Application;
 pub use config::Settings;

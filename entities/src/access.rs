@@ -106,6 +106,7 @@ pub async fn set_roles(tx: &mut Tx, person_id: i32, roles: &[Role]) -> DomainRes
     }
     approvals::void_without_standing(tx, person_id, pending, "they left the Release Review Board")
         .await?;
+    tx.identity_changed(person_id);
     Ok(if kept.is_empty() {
         vec![Role::Stakeholder]
     } else {

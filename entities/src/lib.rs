@@ -14,6 +14,7 @@ pub mod error;
 pub mod history;
 pub mod kit;
 pub mod lifecycle;
+pub mod live;
 pub mod mail;
 pub mod milestones;
 pub mod notifications;

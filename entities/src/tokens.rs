@@ -171,7 +171,8 @@ pub async fn revoke(tx: &mut Tx, token_id: i32) -> DomainResult<api_token::Model
             .exec(txn)
             .await?;
     }
-    let revoked = find(txn, token_id).await?;
+    tx.identity_changed(token.person_id);
+    let revoked = find(tx.db(), token_id).await?;
     Ok(revoked)
 }
 

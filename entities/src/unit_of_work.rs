@@ -16,6 +16,7 @@
 
 use crate::entity::job_run::{self, JobOutcome};
 use crate::entity::{audit_event, history_event, release, EventKind, SubjectType};
+use crate::live::LiveEvent;
 use crate::shapes::{insert_values, Shape};
 use crate::{audit, DomainError, DomainResult, Stamp};
 use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause, WithQuery};
@@ -24,7 +25,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
-use std::collections::BTreeSet;
+use sea_orm::{FromQueryResult, Statement};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 /// Runs of a unit of work chosen as a deadlock's victim, the first included.
 const ATTEMPTS: usize = 4;
@@ -138,6 +141,10 @@ pub struct Tx {
     history: Vec<(Subject, Event)>,
     lease: Option<Lease>,
     locked: BTreeSet<i32>,
+    /// People whose tokens or roles changed (see [`crate::live`]).
+    identities: BTreeSet<i32>,
+    /// The SQLite file, whose in-process bus hears the live events.
+    sqlite_file: Option<PathBuf>,
 }
 
 impl Tx {
@@ -149,12 +156,20 @@ impl Tx {
                 ..Default::default()
             })
             .await?;
+        let sqlite_file = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
+            db.get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename()
+                .to_path_buf()
+        });
         Ok(Self {
             txn,
             stamp,
             history: Vec::new(),
             lease: None,
             locked: BTreeSet::new(),
+            identities: BTreeSet::new(),
+            sqlite_file,
         })
     }
 
@@ -234,18 +249,36 @@ impl Tx {
             .extend(events.into_iter().map(|event| (subject, event)));
     }
 
-    /// Writes the pending history and the audit event, then commits. Dropping a
-    /// `Tx` without committing rolls everything back.
+    /// Notes that person `person_id`'s tokens or roles changed, so every
+    /// replica forgets what it cached about them once this commits.
+    pub fn identity_changed(&mut self, person_id: i32) {
+        self.identities.insert(person_id);
+    }
+
+    /// Writes the pending history and the audit event, announces the change
+    /// (see [`crate::live`]), then commits. Dropping a `Tx` without committing
+    /// rolls everything back.
     pub async fn commit(self) -> DomainResult<()> {
         let Tx {
             txn,
             stamp,
             history,
             lease,
+            identities,
+            sqlite_file,
             ..
         } = self;
         if let Some(lease) = lease {
             hold(&txn, &lease).await?;
+        }
+        let mut touched: BTreeMap<i32, Vec<EventKind>> = BTreeMap::new();
+        for (subject, event) in &history {
+            if let (_, _, Some(release_id)) = subject.columns() {
+                let kinds = touched.entry(release_id).or_default();
+                if !kinds.contains(&event.kind) {
+                    kinds.push(event.kind);
+                }
+            }
         }
         let rows: Vec<history_event::ActiveModel> = history
             .into_iter()
@@ -304,9 +337,98 @@ impl Tx {
                 }
             }
         }
+        let announced = announce(&txn, touched, identities).await?;
         txn.commit().await?;
+        if let (Some(file), false) = (sqlite_file, announced.is_empty()) {
+            let bus = crate::live::local_bus(&file);
+            for event in announced {
+                // no receiver is no one listening: nothing to deliver
+                let _ = bus.send(event);
+            }
+        }
         Ok(())
     }
+}
+
+#[derive(FromQueryResult)]
+struct Revision {
+    release_id: i32,
+    revision: i64,
+}
+
+/// Announces what this unit of work changed. On PostgreSQL, `pg_notify` in
+/// the transaction (delivered only on commit); the answer is then empty. On
+/// SQLite, the events to send on the file's bus after the commit.
+async fn announce(
+    txn: &DatabaseTransaction,
+    touched: BTreeMap<i32, Vec<EventKind>>,
+    identities: BTreeSet<i32>,
+) -> DomainResult<Vec<LiveEvent>> {
+    let backend = txn.get_database_backend();
+    let postgres = backend == DbBackend::Postgres;
+    let mut events: Vec<LiveEvent> = identities
+        .into_iter()
+        .map(|person_id| LiveEvent::Identity { person_id })
+        .collect();
+    if postgres && !events.is_empty() {
+        let payloads: Vec<String> = events.drain(..).map(|e| e.encode()).collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
+            [crate::live::CHANNEL.into(), payloads.into()],
+        ))
+        .await?;
+    }
+    if touched.is_empty() {
+        return Ok(events);
+    }
+    if postgres {
+        // the revision is read where the event is built: one statement
+        let mut values = vec![sea_orm::Value::from(crate::live::CHANNEL)];
+        let mut rows = Vec::with_capacity(touched.len());
+        for (release_id, kinds) in touched {
+            rows.push(format!(
+                "(${}::integer, ${}::text)",
+                values.len() + 1,
+                values.len() + 2
+            ));
+            values.push(release_id.into());
+            values.push(crate::live::release_payload_head(release_id, &kinds).into());
+        }
+        let sql = format!(
+            "SELECT pg_notify($1, v.head || MAX(h.id)::text || '}}') \
+             FROM (VALUES {}) AS v(release_id, head) \
+             JOIN history_events h ON h.release_id = v.release_id \
+             GROUP BY v.release_id, v.head",
+            rows.join(", ")
+        );
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        return Ok(events);
+    }
+    let ids: Vec<i32> = touched.keys().copied().collect();
+    let revisions = Revision::find_by_statement(
+        backend.build(
+            Query::select()
+                .column(history_event::Column::ReleaseId)
+                .expr_as(history_event::Column::Id.max(), Alias::new("revision"))
+                .from(history_event::Entity)
+                .and_where(history_event::Column::ReleaseId.is_in(ids))
+                .group_by_col(history_event::Column::ReleaseId),
+        ),
+    )
+    .all(txn)
+    .await?;
+    events.extend(revisions.into_iter().filter_map(|row| {
+        touched
+            .get(&row.release_id)
+            .map(|kinds| LiveEvent::Release {
+                id: row.release_id,
+                revision: row.revision,
+                kinds: kinds.clone(),
+            })
+    }));
+    Ok(events)
 }
 
 /// Checks, inside the unit of work and under the run's row lock, that `lease`

@@ -110,6 +110,7 @@ impl Authenticator {
         let now = services.clock.now();
         if token.starts_with(tokens::SECRET_PREFIX) {
             let key = tokens::hash(token);
+            let generation = services.viewers.generation();
             if let Some(viewer) = services.viewers.get(&key) {
                 if viewer.token_expires_at.is_some_and(|at| at <= now) {
                     return Err(AuthFailure::Expired);
@@ -130,13 +131,14 @@ impl Authenticator {
                 token_id: Some(holder.token_id),
                 token_expires_at: holder.expires_at,
             };
-            services.viewers.put(key, viewer.clone());
+            services.viewers.put(key, viewer.clone(), generation);
             return Ok(viewer);
         }
         let verifier = self.jwt.as_ref().ok_or(AuthFailure::Invalid)?;
         let identity = verifier.verify(token, now)?;
         // the signature and times were checked above; only the account is cached
         let key = format!("jwt:{}:{:?}", identity.email, identity.granted_roles);
+        let generation = services.viewers.generation();
         if let Some(viewer) = services.viewers.get(&key) {
             return Ok(viewer);
         }
@@ -159,7 +161,7 @@ impl Authenticator {
             token_id: None,
             token_expires_at: None,
         };
-        services.viewers.put(key, viewer.clone());
+        services.viewers.put(key, viewer.clone(), generation);
         Ok(viewer)
     }
 }

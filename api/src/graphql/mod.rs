@@ -21,6 +21,7 @@ pub mod guard;
 mod history;
 mod jobs;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 mod milestone;
 mod package;
@@ -32,8 +33,9 @@ mod template;
 mod write;
 
 use crate::context::AppContext;
-use async_graphql::{dataloader::DataLoader, EmptySubscription, MergedObject, Schema};
+use async_graphql::{dataloader::DataLoader, MergedObject, Schema};
 use entities::releases::list::Visibility;
+pub use live::SubscriptionRoot;
 use sea_orm::DatabaseConnection;
 
 /// Read operations.
@@ -67,7 +69,7 @@ pub struct MutationRoot(
 );
 
 /// The served schema.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The per-request batch loader for nested fields. Its keys are ids, hashed with
 /// foldhash (seeded per process) rather than SipHash.
@@ -75,6 +77,14 @@ pub type RequestLoader = DataLoader<
     loaders::DbLoader,
     async_graphql::dataloader::HashMapCache<foldhash::fast::RandomState>,
 >;
+
+/// A loader for one WebSocket connection: it batches but keeps nothing, so
+/// every event is read as it is at delivery.
+pub fn connection_loader(db: &DatabaseConnection, visibility: Option<Visibility>) -> RequestLoader {
+    let loader = request_loader(db, visibility);
+    loader.enable_all_cache(false);
+    loader
+}
 
 /// A loader for one request, seeing only what `visibility` allows. List resolvers
 /// feed it what they prefetched for the whole page (see `loaders::prefetch`), so a
@@ -108,6 +118,9 @@ fn patch<T>(value: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
 pub struct Schemas {
     pub reads: AppSchema,
     pub writes: AppSchema,
+    /// For WebSocket connections: the request limits, no audit (subscriptions
+    /// change nothing).
+    pub live: AppSchema,
     pub limits: limits::QueryLimits,
     /// The field types both answer with, for [`completion`].
     pub types: std::sync::Arc<completion::TypeIndex>,
@@ -127,7 +140,7 @@ pub fn build_schemas(context: AppContext) -> Schemas {
     let introspection = settings.introspection_enabled();
     let limits = limits::QueryLimits::from_settings(&settings.graphql);
     let finish =
-        |builder: async_graphql::SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription>| {
+        |builder: async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot>| {
             if introspection {
                 builder.finish()
             } else {
@@ -138,7 +151,7 @@ pub fn build_schemas(context: AppContext) -> Schemas {
         Schema::build(
             QueryRoot::default(),
             MutationRoot::default(),
-            EmptySubscription,
+            SubscriptionRoot,
         )
         .data(context.clone())
     };
@@ -152,6 +165,7 @@ pub fn build_schemas(context: AppContext) -> Schemas {
     Schemas {
         reads,
         writes: finish(root().extension(audit::AuditTrail).extension(limits)),
+        live: finish(root().extension(limits)),
         limits,
         types,
         documents: std::sync::Arc::new(documents::DocumentCache::new(
@@ -169,7 +183,7 @@ pub fn sdl() -> String {
     let sdl = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .finish()
     .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by());

@@ -7,6 +7,7 @@ mod graphiql;
 mod graphql;
 mod health;
 mod request_log;
+mod subscriptions;
 mod workspace;
 
 use crate::auth::Authenticator;
@@ -31,6 +32,10 @@ pub struct HttpState {
     pub context: AppContext,
     pub schemas: Schemas,
     pub authenticator: Arc<Authenticator>,
+    /// Live (WebSocket) connections this replica may still take.
+    pub connections: Arc<tokio::sync::Semaphore>,
+    /// Turns true when the server stops, so live connections close (1001).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// A server running in the background.
@@ -38,12 +43,14 @@ pub struct RunningServer {
     /// The address actually bound (useful with port 0).
     pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
+    shutdown: tokio::sync::watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting requests and waits for in-flight ones.
     pub async fn stop(self) -> std::io::Result<()> {
+        self.shutdown.send_replace(true);
         let _ = self.stop.send(());
         self.task
             .await
@@ -52,7 +59,9 @@ impl RunningServer {
 }
 
 /// Binds `bind` (port 0 picks a free port) and serves `state` until stopped.
-pub async fn start(bind: &str, state: HttpState) -> std::io::Result<RunningServer> {
+pub async fn start(bind: &str, mut state: HttpState) -> std::io::Result<RunningServer> {
+    let (shutdown, stopping) = tokio::sync::watch::channel(false);
+    state.shutdown = stopping;
     let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -72,7 +81,12 @@ pub async fn start(bind: &str, state: HttpState) -> std::io::Result<RunningServe
             )
             .await
     });
-    Ok(RunningServer { addr, stop, task })
+    Ok(RunningServer {
+        addr,
+        stop,
+        shutdown,
+        task,
+    })
 }
 
 /// The route table, with CORS for the configured origins.
@@ -94,7 +108,13 @@ pub fn routes(state: HttpState) -> impl Endpoint {
             "/graphql",
             poem::endpoint::make(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, poem::Error>(graphql::endpoint(&state, req).await) }
+                async move {
+                    Ok::<_, poem::Error>(if subscriptions::is_upgrade(&req) {
+                        subscriptions::upgrade(&state, req).await
+                    } else {
+                        graphql::endpoint(&state, req).await
+                    })
+                }
             })
             .with(request_log::RequestLog),
         )

@@ -120,6 +120,26 @@ pub struct ApprovalFilter {
     pub release_id: Option<i32>,
 }
 
+/// Whether `person_id` holds a vote on request `request_id`: as its approver,
+/// or as the member a vote was handed to.
+pub async fn holds_vote<C: ConnectionTrait>(
+    db: &C,
+    request_id: i32,
+    person_id: i32,
+) -> DomainResult<bool> {
+    use sea_orm::{Condition, PaginatorTrait};
+    let votes = approval_vote::Entity::find()
+        .filter(approval_vote::Column::RequestId.eq(request_id))
+        .filter(
+            Condition::any()
+                .add(approval_vote::Column::ApproverId.eq(person_id))
+                .add(approval_vote::Column::DelegatedTo.eq(person_id)),
+        )
+        .count(db)
+        .await?;
+    Ok(votes > 0)
+}
+
 /// Approval requests the actor may see, newest first, at most `limit`.
 pub async fn list<C: ConnectionTrait>(
     db: &C,

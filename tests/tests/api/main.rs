@@ -17,6 +17,7 @@ mod hardening;
 mod identity;
 mod jobs;
 mod lifecycle;
+mod live;
 mod master_phase;
 mod packages;
 mod pagination;

@@ -1,0 +1,122 @@
+//! This replica's end of the live events (`entities::live`): a bus that every
+//! subscription reads, fed on PostgreSQL by one `LISTEN` connection (events
+//! from every replica, job and command), on SQLite by the database file's
+//! in-process bus. Identity events also drop the cached identities here.
+
+use crate::auth::cache::ViewerCache;
+use entities::live::{self, LiveEvent};
+use sea_orm::{DatabaseConnection, DbBackend};
+use sqlx::postgres::PgListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+/// Longest wait between attempts to get the `LISTEN` connection back.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
+
+/// What subscriptions read from: cheap to clone.
+#[derive(Clone)]
+pub struct LiveHub {
+    sender: broadcast::Sender<LiveEvent>,
+}
+
+impl LiveHub {
+    /// Every event from now on; a receiver more than `live.buffer_events`
+    /// behind is told how many it missed.
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.sender.subscribe()
+    }
+}
+
+/// The tasks behind a [`LiveHub`], stopped with the application.
+pub struct LiveTasks(Vec<JoinHandle<()>>);
+
+impl LiveTasks {
+    pub fn stop(self) {
+        for task in self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Starts this replica's hub. On PostgreSQL it returns once `LISTEN` is in
+/// place, so nothing committed after start-up is missed.
+pub async fn start(
+    db: &DatabaseConnection,
+    capacity: usize,
+    viewers: Arc<ViewerCache>,
+) -> anyhow::Result<(LiveHub, LiveTasks)> {
+    let mut tasks = Vec::new();
+    let sender = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let sender = broadcast::channel(capacity).0;
+            let pool = db.get_postgres_connection_pool().clone();
+            let listener = listen(&pool).await?;
+            tasks.push(tokio::spawn(relay(pool, listener, sender.clone())));
+            sender
+        }
+        _ => live::local_bus(
+            db.get_sqlite_connection_pool()
+                .connect_options()
+                .get_filename(),
+        ),
+    };
+    let mut identities = sender.subscribe();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            match identities.recv().await {
+                Ok(LiveEvent::Identity { person_id }) => viewers.forget_person(person_id),
+                // whatever was missed may have been an identity change
+                Ok(LiveEvent::Gap) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                    viewers.forget_all()
+                }
+                Ok(LiveEvent::Release { .. }) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    }));
+    Ok((LiveHub { sender }, LiveTasks(tasks)))
+}
+
+async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(live::CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Relays notifications to the bus for good. When the connection drops, the
+/// subscribers hear of a [`LiveEvent::Gap`] once it is back, as events in
+/// between are lost.
+async fn relay(pool: sqlx::PgPool, mut listener: PgListener, sender: broadcast::Sender<LiveEvent>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                if let Some(event) = LiveEvent::decode(notification.payload()) {
+                    let _ = sender.send(event);
+                }
+            }
+            // the connection was lost; sqlx listens again on the next call
+            Ok(None) => {
+                tracing::warn!("live events: the LISTEN connection was lost; reconnecting");
+                let _ = sender.send(LiveEvent::Gap);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live events: LISTEN failed; reconnecting");
+                let _ = sender.send(LiveEvent::Gap);
+                let mut delay = Duration::from_millis(250);
+                listener = loop {
+                    tokio::time::sleep(delay).await;
+                    match listen(&pool).await {
+                        Ok(listener) => break listener,
+                        Err(error) => {
+                            tracing::warn!(%error, "live events: still no LISTEN connection");
+                            delay = (delay * 2).min(MAX_RECONNECT_DELAY);
+                        }
+                    }
+                };
+                let _ = sender.send(LiveEvent::Gap);
+            }
+        }
+    }
+}

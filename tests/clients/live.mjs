@@ -1,0 +1,272 @@
+// Live updates as clients receive them: graphql-ws (graphql-transport-ws) and
+// the older graphql-ws protocol of subscriptions-transport-ws, against one
+// server. Checks order and rising versions, visibility per subscriber,
+// myApprovals, request limits, refused credentials, a missing
+// connection_init, and a revoked token ending its connection.
+// Usage: node live.mjs <base-url> <users.json>
+// users.json: { manager, stakeholder: { token, id }, board, admin } tokens.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+const [base, usersFile] = process.argv.slice(2);
+const users = JSON.parse(readFileSync(usersFile, "utf8"));
+const wsUrl = new URL("/graphql", base).href.replace(/^http/, "ws");
+const WAIT = 20000; // every wait is bounded
+
+async function api(token, query, variables = {}) {
+  const response = await fetch(new URL("/graphql", base), {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** A subscription's items as a queue; `next` waits a bounded time. */
+function queue() {
+  const items = [];
+  const waiters = [];
+  let closed = null;
+  return {
+    push(item) {
+      const waiter = waiters.shift();
+      if (waiter) waiter.resolve(item);
+      else items.push(item);
+    },
+    close(reason) {
+      closed = reason;
+      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`closed: ${JSON.stringify(reason)}`));
+    },
+    next(what, timeout = WAIT) {
+      if (items.length) return Promise.resolve(items.shift());
+      if (closed) return Promise.reject(new Error(`closed before ${what}: ${JSON.stringify(closed)}`));
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          resolve: (v) => (clearTimeout(timer), resolve(v)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        };
+        // a waiter that timed out leaves the line, so no item goes to it
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`timed out waiting for ${what}`));
+        }, timeout);
+        waiters.push(waiter);
+      });
+    },
+    get closedWith() {
+      return closed;
+    },
+  };
+}
+
+function client(token, extra = {}) {
+  const closes = queue();
+  const c = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    on: { closed: (event) => closes.push({ code: event.code, reason: event.reason }) },
+    ...extra,
+  });
+  return { c, closes };
+}
+
+function subscribe({ c }, query, variables = {}) {
+  const items = queue();
+  c.subscribe(
+    { query, variables },
+    {
+      next: (value) => items.push(value),
+      error: (error) => items.close(error),
+      complete: () => items.close("complete"),
+    },
+  );
+  return items;
+}
+
+/** Makes `probe()` changes until `items` yields one `matches` accepts: the subscription is then live. */
+async function whenLive(items, probe, matches) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const probed = await probe();
+    try {
+      for (;;) {
+        const item = await items.next("a probe's event", 1000);
+        if (matches(item, probed)) return probed;
+      }
+    } catch (error) {
+      if (!String(error).includes("timed out")) throw error;
+    }
+  }
+  throw new Error("the subscription never saw a probe");
+}
+
+const RELEASE_CHANGED = `subscription($ids: [ID!]) { releaseChanged(ids: $ids) { kind releaseId version release { id title status } } }`;
+const create = (token, title, type = "MINOR") =>
+  api(token, "mutation($t: String!, $ty: ReleaseType!) { createRelease(input: { title: $t, type: $ty }) { id version } }", { t: title, ty: type }).then(
+    (d) => d.createRelease,
+  );
+
+// ---- credentials are checked in connection_init
+{
+  const { c, closes } = client("rdk_not-a-token");
+  const refused = await closes.next("the refusal");
+  assert.equal(refused.code, 4403, `a bad token is refused with 4403: ${JSON.stringify(refused)}`);
+  await c.dispose();
+  const raw = new WebSocket(wsUrl, "graphql-transport-ws");
+  const silent = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no close for a missing connection_init")), WAIT);
+    raw.on("close", (code) => (clearTimeout(timer), resolve(code)));
+  });
+  assert.equal(silent, 4408, "a connection that never initialises is closed with 4408");
+  console.log("live: refusals ok");
+}
+
+// ---- a manager sees every change, in order, with rising versions
+const manager = client(users.manager);
+const all = subscribe(manager, RELEASE_CHANGED);
+await whenLive(all, () => create(users.manager, "Probe"), (item, probed) => item.data?.releaseChanged.releaseId === probed.id);
+const release = await create(users.manager, "Live release");
+await api(users.manager, "mutation($id: ID!, $v: Int!) { updateRelease(id: $id, expectedVersion: $v, input: { title: \"Live release, renamed\", plannedStart: \"2027-03-01T09:00:00Z\", plannedEnd: \"2027-03-05T17:00:00Z\" }) { id } }", {
+  id: release.id,
+  v: release.version,
+});
+await api(users.manager, "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Stage\" }) { id } }", { id: release.id });
+await api(users.manager, "mutation($id: ID!) { transitionRelease(id: $id, action: SUBMIT) { status } }", { id: release.id });
+await api(users.manager, "mutation($id: ID!) { addCostLine(input: { releaseId: $id, category: LABOUR, description: \"Prep\", amount: 5000, incurredOn: \"2026-11-20\" }) { id } }", {
+  id: release.id,
+});
+const expected = ["CREATED", "UPDATED", "MILESTONE_CHANGED", "STATUS_CHANGED", "COST_CHANGED"];
+const seen = [];
+while (seen.length < expected.length) {
+  const item = await all.next(`event ${seen.length + 1} of release ${release.id}`);
+  const change = item.data.releaseChanged;
+  if (change.releaseId !== release.id) continue;
+  seen.push(change);
+}
+assert.deepEqual(seen.map((c) => c.kind), expected, "one event per change, in commit order");
+for (let i = 1; i < seen.length; i++) assert.ok(seen[i].version > seen[i - 1].version, `versions rise: ${JSON.stringify(seen)}`);
+assert.equal(seen[1].release.title, "Live release, renamed", "the release is read at delivery");
+assert.equal(seen[3].release.status, "REQUESTED");
+console.log("live: order and versions ok");
+
+// ---- a stakeholder hears only about releases they are on
+const stakeholder = client(users.stakeholder.token);
+const theirs = subscribe(stakeholder, RELEASE_CHANGED);
+const onIt = await whenLive(
+  theirs,
+  async () => {
+    const r = await create(users.manager, "With the stakeholder");
+    await api(users.manager, "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: STAKEHOLDER }) { id } }", {
+      r: r.id,
+      p: users.stakeholder.id,
+    });
+    return r;
+  },
+  (item, probed) => item.data?.releaseChanged.releaseId === probed.id,
+);
+const hidden = await create(users.manager, "Not for the stakeholder");
+await api(users.manager, "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Secret\" }) { id } }", { id: hidden.id });
+await api(users.manager, "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Visible\" }) { id } }", { id: onIt.id });
+const next = await theirs.next("the stakeholder's next event");
+assert.equal(next.data.releaseChanged.releaseId, onIt.id, `only releases the stakeholder is on: ${JSON.stringify(next)}`);
+assert.equal(next.data.releaseChanged.kind, "MILESTONE_CHANGED");
+console.log("live: visibility ok");
+
+// ---- filters by id
+const one = subscribe(manager, RELEASE_CHANGED, { ids: [onIt.id] });
+await whenLive(
+  one,
+  () => api(users.manager, "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Probe\" }) { id } }", { id: onIt.id }),
+  (item) => item.data?.releaseChanged.releaseId === onIt.id,
+);
+await api(users.manager, "mutation($id: ID!) { addMilestone(input: { releaseId: $id, title: \"Elsewhere\" }) { id } }", { id: hidden.id });
+await api(users.manager, "mutation($id: ID!) { transitionRelease(id: $id, action: CANCEL, reason: \"Filter check\") { status } }", { id: onIt.id });
+for (;;) {
+  const item = await one.next("the filtered event");
+  assert.equal(item.data.releaseChanged.releaseId, onIt.id, "only the ids asked for");
+  if (item.data.releaseChanged.kind === "STATUS_CHANGED") break;
+}
+console.log("live: id filter ok");
+
+// ---- the board hears about requests they vote on
+const board = client(users.board);
+const approvalsFeed = subscribe(board, "subscription { myApprovals { kind approval { id status release { id } } } }");
+const major = await whenLive(
+  approvalsFeed,
+  async () => {
+    const r = await create(users.manager, "Needs the board", "MAJOR");
+    await api(users.manager, "mutation($id: ID!) { transitionRelease(id: $id, action: SUBMIT) { status } }", { id: r.id });
+    return r;
+  },
+  (item, probed) => item.data?.myApprovals.kind === "OPENED" && item.data.myApprovals.approval.release?.id === probed.id,
+);
+const { approvals } = await api(users.board, "query($r: ID!) { approvals(filter: { releaseId: $r, statuses: [OPEN] }) { id } }", { r: major.id });
+await api(users.board, "mutation($a: ID!) { castVote(input: { approvalId: $a, decision: APPROVED }) { status } }", { a: approvals[0].id });
+for (;;) {
+  const item = await approvalsFeed.next("the decision");
+  if (item.data.myApprovals.approval.release?.id !== major.id) continue;
+  if (item.data.myApprovals.kind === "DECIDED") {
+    assert.equal(item.data.myApprovals.approval.status, "APPROVED");
+    break;
+  }
+}
+console.log("live: myApprovals ok");
+
+// ---- the query limits hold for subscription documents
+{
+  const aliases = Array.from({ length: 40 }, (_, i) => `a${i}: releaseId`).join(" ");
+  const refused = subscribe(manager, `subscription { releaseChanged { ${aliases} } }`);
+  // the refusal comes as an error message, or as a result with errors
+  const answer = await refused.next("the refusal").catch((e) => e);
+  const errors = Array.isArray(refused.closedWith) ? refused.closedWith : (answer.errors ?? []);
+  assert.ok(errors.some((e) => e.extensions?.code === "LIMIT_EXCEEDED"), `too many aliases: ${JSON.stringify(errors)} ${answer}`);
+  console.log("live: limits ok");
+}
+
+// ---- the older protocol (subscriptions-transport-ws)
+{
+  const raw = new WebSocket(wsUrl, "graphql-ws");
+  const messages = queue();
+  raw.on("message", (data) => messages.push(JSON.parse(String(data))));
+  raw.on("close", (code) => messages.close({ code }));
+  await new Promise((resolve, reject) => (raw.once("open", resolve), raw.once("error", reject)));
+  raw.send(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${users.manager}` } }));
+  let ack;
+  do ack = await messages.next("connection_ack");
+  while (ack.type === "ka");
+  assert.equal(ack.type, "connection_ack");
+  raw.send(JSON.stringify({ id: "1", type: "start", payload: { query: "subscription { releaseChanged { releaseId kind } }" } }));
+  const dataOnly = {
+    next: async (what, timeout) => {
+      for (;;) {
+        const m = await messages.next(what, timeout);
+        if (m.type !== "ka") return m;
+      }
+    },
+  };
+  await whenLive(dataOnly, () => create(users.manager, "Old protocol"), (m, probed) => m.type === "data" && m.payload.data.releaseChanged.releaseId === probed.id);
+  raw.close();
+  console.log("live: graphql-ws (subscriptions-transport-ws) ok");
+}
+
+// ---- revoking a token ends the connections it opened
+{
+  const { apiTokens } = await api(users.admin, "query($p: ID!) { apiTokens(personId: $p) { id revokedAt } }", { p: users.stakeholder.id });
+  for (const token of apiTokens.filter((t) => !t.revokedAt)) {
+    await api(users.admin, "mutation($id: ID!) { revokeApiToken(id: $id) { id } }", { id: token.id });
+  }
+  const closed = await stakeholder.closes.next("the revoked connection to close");
+  assert.equal(closed.code, 4403, `a revoked token's connection closes with 4403: ${JSON.stringify(closed)}`);
+  console.log("live: revocation ok");
+}
+
+await manager.c.dispose();
+await board.c.dispose();
+console.log("live: ok");
+process.exit(0);
