@@ -51,7 +51,12 @@ pub async fn start(
     let sender = match db.get_database_backend() {
         DbBackend::Postgres => {
             let sender = broadcast::channel(capacity).0;
-            let pool = db.get_postgres_connection_pool().clone();
+            // a pool of its own: the listener holds its connection for good,
+            // which must not count against (or keep open) the service's pool
+            let options = db.get_postgres_connection_pool().connect_options();
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with((*options).clone());
             let listener = listen(&pool).await?;
             tasks.push(tokio::spawn(relay(pool, listener, sender.clone())));
             sender

@@ -7,104 +7,14 @@
 // users.json: { manager, stakeholder: { token, id }, board, admin } tokens.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import { WAIT, apiAt, clientAt, queue, subscribe, whenLive } from "./live-kit.mjs";
 
 const [base, usersFile] = process.argv.slice(2);
 const users = JSON.parse(readFileSync(usersFile, "utf8"));
 const wsUrl = new URL("/graphql", base).href.replace(/^http/, "ws");
-const WAIT = 20000; // every wait is bounded
-
-async function api(token, query, variables = {}) {
-  const response = await fetch(new URL("/graphql", base), {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-/** A subscription's items as a queue; `next` waits a bounded time. */
-function queue() {
-  const items = [];
-  const waiters = [];
-  let closed = null;
-  return {
-    push(item) {
-      const waiter = waiters.shift();
-      if (waiter) waiter.resolve(item);
-      else items.push(item);
-    },
-    close(reason) {
-      closed = reason;
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`closed: ${JSON.stringify(reason)}`));
-    },
-    next(what, timeout = WAIT) {
-      if (items.length) return Promise.resolve(items.shift());
-      if (closed) return Promise.reject(new Error(`closed before ${what}: ${JSON.stringify(closed)}`));
-      return new Promise((resolve, reject) => {
-        const waiter = {
-          resolve: (v) => (clearTimeout(timer), resolve(v)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
-        };
-        // a waiter that timed out leaves the line, so no item goes to it
-        const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`timed out waiting for ${what}`));
-        }, timeout);
-        waiters.push(waiter);
-      });
-    },
-    get closedWith() {
-      return closed;
-    },
-  };
-}
-
-function client(token, extra = {}) {
-  const closes = queue();
-  const c = createClient({
-    url: wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Bearer ${token}` },
-    retryAttempts: 0,
-    lazy: false,
-    on: { closed: (event) => closes.push({ code: event.code, reason: event.reason }) },
-    ...extra,
-  });
-  return { c, closes };
-}
-
-function subscribe({ c }, query, variables = {}) {
-  const items = queue();
-  c.subscribe(
-    { query, variables },
-    {
-      next: (value) => items.push(value),
-      error: (error) => items.close(error),
-      complete: () => items.close("complete"),
-    },
-  );
-  return items;
-}
-
-/** Makes `probe()` changes until `items` yields one `matches` accepts: the subscription is then live. */
-async function whenLive(items, probe, matches) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const probed = await probe();
-    try {
-      for (;;) {
-        const item = await items.next("a probe's event", 1000);
-        if (matches(item, probed)) return probed;
-      }
-    } catch (error) {
-      if (!String(error).includes("timed out")) throw error;
-    }
-  }
-  throw new Error("the subscription never saw a probe");
-}
+const api = apiAt(base);
+const client = clientAt(wsUrl);
 
 const RELEASE_CHANGED = `subscription($ids: [ID!]) { releaseChanged(ids: $ids) { kind releaseId version release { id title status } } }`;
 const create = (token, title, type = "MINOR") =>

@@ -1,7 +1,8 @@
 // The Release workspace in headless Chromium, against the real server with the
 // demo loaded. Each demo role signs in and sees only what it may; a release
 // manager walks a MAJOR release from DRAFT to CLOSED by clicking, while two
-// board members vote in their own browser contexts; costs, a conflict
+// board members vote in their own browser contexts and the open release and
+// the list follow changes made elsewhere without a reload; costs, a conflict
 // warning, the report's CSV, an edit conflict, a lost connection and signing
 // out are checked; axe-core reports no serious or critical violation.
 // Usage: node workspace.mjs <base-url> <tokens.json> <chromium> <artefact-dir>
@@ -170,11 +171,23 @@ try {
   await rita.reload();
   const all = await api(tokens.RELEASE_MANAGER, "{ releases(first: 100) { totalCount nodes { id } } }");
   await until("the first page", async () => (await rowIds(rita)).length === 25);
+  await rita.getByText(`${all.releases.totalCount} releases`).waitFor();
   assert.deepEqual(await rowIds(rita), all.releases.nodes.slice(0, 25).map((n) => n.id), "highest id first");
   await rita.getByText(`${all.releases.totalCount} releases`).waitFor();
   await rita.getByRole("button", { name: "Show more releases", exact: true }).click();
   await until("the second page", async () => (await rowIds(rita)).length === all.releases.totalCount);
   assert.deepEqual(await rowIds(rita), all.releases.nodes.map((n) => n.id), "the next page follows in order");
+  // a release created elsewhere appears without a reload
+  for (let attempt = 1; ; attempt++) {
+    const title = `Arrived live ${attempt}`;
+    await api(tokens.ADMINISTRATOR, "mutation($t: String!) { createRelease(input: { title: $t, type: MINOR }) { id } }", { t: title });
+    const shown = await rita
+      .getByRole("link", { name: title, exact: true })
+      .waitFor({ timeout: 2000 })
+      .then(() => true, () => false);
+    if (shown) break;
+    assert.ok(attempt < 10, "the list follows releases created elsewhere");
+  }
   await rita.screenshot({ path: join(artefacts, "workspace-list.png") });
   await axe(rita, "the release list");
 
@@ -237,6 +250,23 @@ try {
   await until("APPROVED", async () => (await shownStatus(rita)) === "approved");
   await rita.getByRole("button", { name: "Start", exact: true }).click();
   await until("ACTIVE", async () => (await shownStatus(rita)) === "active");
+  // from here the page follows changes made elsewhere (the board's votes) by itself
+  for (let attempt = 1; ; attempt++) {
+    const { release } = await api(tokens.RELEASE_MANAGER, "query($id: ID!) { release(id: $id) { version } }", { id });
+    const text = `Changed elsewhere, ${attempt}`;
+    await api(tokens.ADMINISTRATOR, "mutation($id: ID!, $v: Int!, $d: String!) { updateRelease(id: $id, expectedVersion: $v, input: { description: $d }) { id } }", {
+      id,
+      v: release.version,
+      d: text,
+    });
+    const shown = await rita
+      .locator("p.description")
+      .filter({ hasText: text })
+      .waitFor({ timeout: 2000 })
+      .then(() => true, () => false);
+    if (shown) break;
+    assert.ok(attempt < 10, "the open release follows changes made elsewhere");
+  }
 
   // ---- a conflict warning: an item in this release and in the running mail release
   log("conflict warning");
@@ -265,7 +295,7 @@ try {
     await until(`${title} to complete or wait`, async () => ["completed", "pending approval"].includes(await status()));
     if ((await status()) === "pending approval") {
       await boardApproves(title);
-      await rita.reload();
+      // no reload: the votes reach the open page live
       await until(`${title} approved`, async () => (await status()) === "completed");
     }
   }

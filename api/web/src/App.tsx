@@ -22,11 +22,13 @@ export function App() {
     setToken(null);
     setNotice(why);
   }, []);
-  const client = useMemo(
+  const session = useMemo(
     () => (token ? makeClient(token, () => signOut("Your sign-in is no longer valid. Sign in again with a current token.")) : null),
     [token, signOut],
   );
-  if (!client) {
+  // the live connection ends with the session
+  useEffect(() => () => session?.dispose(), [session]);
+  if (!session) {
     return (
       <SignIn
         notice={notice}
@@ -39,7 +41,7 @@ export function App() {
     );
   }
   return (
-    <Provider value={client}>
+    <Provider value={session.client}>
       <Workspace signOut={() => signOut(null)} />
     </Provider>
   );

@@ -18,6 +18,7 @@ mod identity;
 mod jobs;
 mod lifecycle;
 mod live;
+mod live_replicas;
 mod master_phase;
 mod packages;
 mod pagination;

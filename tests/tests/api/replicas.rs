@@ -16,7 +16,7 @@ const SYNC: &str = "change-schedule-sync";
 const RUNS_WANTED: usize = 8;
 
 /// The replicas, killed if the test ends early.
-struct Replicas(Vec<(Child, std::path::PathBuf)>);
+pub(crate) struct Replicas(pub(crate) Vec<(Child, std::path::PathBuf)>);
 
 impl Drop for Replicas {
     fn drop(&mut self) {
@@ -165,7 +165,7 @@ async fn three_replicas_run_every_slot_of_a_per_second_job_exactly_once() {
 }
 
 /// Starts a replica of the binary on `url` in `folder`, logging to `replica-<name>.log`.
-fn replica(
+pub(crate) fn replica(
     binary: &std::path::Path,
     folder: &std::path::Path,
     url: &str,
@@ -520,7 +520,7 @@ fn fresh_database_allowed() -> Option<()> {
 }
 
 /// The address a replica logged it listens on.
-async fn address_of(replicas: &Replicas, index: usize) -> String {
+pub(crate) async fn address_of(replicas: &Replicas, index: usize) -> String {
     let mut address = None;
     until(replicas, "a replica to listen", || {
         let log = std::fs::read_to_string(&replicas.0[index].1).unwrap_or_default();

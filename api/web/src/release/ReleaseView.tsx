@@ -17,6 +17,7 @@ import { Approvals } from "./Approvals";
 import { Stakeholders } from "./Stakeholders";
 import { Changes } from "./Changes";
 import { Costs } from "./Costs";
+import { useReleaseChanges } from "../live";
 
 const ACTION_LABELS: Record<ReleaseAction, string> = {
   SUBMIT: "Submit for approval",
@@ -36,6 +37,8 @@ export const OPEN_STATUSES = ["DRAFT", "REQUESTED", "APPROVED", "ACTIVE", "ON_HO
 export function ReleaseView({ id }: { id: string }) {
   const [result, reexecute] = useQuery({ query: ReleaseDocument, variables: { id } });
   const refresh = useCallback(() => reexecute({ requestPolicy: "network-only" }), [reexecute]);
+  // whoever changes it (another user, the board, a job), the page follows
+  useReleaseChanges([id], refresh);
   const release = result.data?.release;
   if (!release) {
     return (

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useQuery } from "urql";
 import {
   PeopleSearchDocument,
@@ -13,6 +13,7 @@ import { go, href } from "../router";
 import { useSession } from "../session";
 import { Badge, ErrorNote, Field, Loading, Window } from "../ui";
 import { words } from "../errors";
+import { useReleaseChanges } from "../live";
 
 const PAGE_SIZE = 25;
 export const TYPES: ReleaseType[] = ["MAJOR", "MINOR", "EMERGENCY"];
@@ -52,6 +53,9 @@ export function ReleaseList({ filter, onFilter }: { filter: ListFilter; onFilter
   const session = useSession();
   const [draft, setDraft] = useState(filter);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  // any change to a release the viewer may see reloads the pages shown
+  const [generation, setGeneration] = useState(0);
+  useReleaseChanges(null, () => setGeneration((n) => n + 1));
   const apply = (next: ListFilter) => {
     setCursors([null]);
     onFilter(next);
@@ -114,6 +118,7 @@ export function ReleaseList({ filter, onFilter }: { filter: ListFilter; onFilter
         {cursors.map((after, index) => (
           <ReleasePage
             key={after ?? "first"}
+            generation={generation}
             filter={apiFilter}
             after={after}
             last={index === cursors.length - 1}
@@ -163,8 +168,23 @@ function OwnerChoice({ value, onChange }: { value: string; onChange: (e: { targe
   );
 }
 
-function ReleasePage({ filter, after, last, onMore }: { filter: ReleaseFilter; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
-  const [result] = useQuery({ query: ReleaseListDocument, variables: { first: PAGE_SIZE, after, filter } });
+function ReleasePage({
+  filter,
+  after,
+  last,
+  generation,
+  onMore,
+}: {
+  filter: ReleaseFilter;
+  after: string | null;
+  last: boolean;
+  generation: number;
+  onMore: (cursor: string) => void;
+}) {
+  const [result, reexecute] = useQuery({ query: ReleaseListDocument, variables: { first: PAGE_SIZE, after, filter } });
+  useEffect(() => {
+    if (generation > 0) reexecute({ requestPolicy: "network-only" });
+  }, [generation, reexecute]);
   const page = result.data?.releases;
   return (
     <tbody>
