@@ -152,6 +152,65 @@ async function suite(name, core, persisted) {
 
 await suite("apollo3", await import("apollo3/core/index.js"), await import("apollo3/link/persisted-queries/index.js"));
 await suite("apollo4", await import("apollo4"), await import("apollo4/link/persisted-queries"));
+// Apollo Client 4 with GraphQLWsLink: a releaseChanged event updates the
+// normalized cache, so a query watching the release shows the new title
+{
+  const { ApolloClient, InMemoryCache, HttpLink, gql, split } = await import("apollo4");
+  const { GraphQLWsLink } = await import("apollo4/link/subscriptions");
+  const { isSubscriptionOperation } = await import("apollo4/utilities");
+  const { createClient } = await import("graphql-ws");
+  const { default: WebSocket } = await import("ws");
+  const ws = createClient({
+    url: uri.replace(/^http/, "ws"),
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+  });
+  const link = split(
+    ({ query }) => isSubscriptionOperation(query),
+    new GraphQLWsLink(ws),
+    new HttpLink({ uri, headers: { authorization: `Bearer ${token}` } }),
+  );
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  const created = await client.mutate({
+    mutation: gql`mutation { createRelease(input: { title: "Watched", type: MINOR }) { id title version } }`,
+  });
+  const id = created.data.createRelease.id;
+  const RELEASE = gql`query Watched($id: ID!) { release(id: $id) { id title } }`;
+  await client.query({ query: RELEASE, variables: { id } });
+  const events = [];
+  const subscription = client
+    .subscribe({
+      query: gql`subscription Changes($ids: [ID!]) { releaseChanged(ids: $ids) { kind version release { id title } } }`,
+      variables: { ids: [id] },
+    })
+    .subscribe({ next: (event) => events.push(event) });
+  // a title per attempt, until the subscription is live and its event arrives
+  let title = null;
+  for (let attempt = 1; attempt <= 20 && !title; attempt++) {
+    const wanted = `Watched, renamed ${attempt}`;
+    const { data } = await client.query({ query: gql`query V($id: ID!) { release(id: $id) { id version } }`, variables: { id }, fetchPolicy: "network-only" });
+    await fetch(uri, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: "mutation($id: ID!, $v: Int!, $t: String!) { updateRelease(id: $id, expectedVersion: $v, input: { title: $t }) { id } }",
+        variables: { id, v: data.release.version, t: wanted },
+      }),
+    });
+    for (let wait = 0; wait < 20 && !title; wait++) {
+      await new Promise((r) => setTimeout(r, 50));
+      if (events.some((e) => e.data?.releaseChanged.release.title === wanted)) title = wanted;
+    }
+  }
+  assert.ok(title, `apollo4: releaseChanged arrived over GraphQLWsLink: ${JSON.stringify(events)}`);
+  const cached = client.readQuery({ query: RELEASE, variables: { id } });
+  assert.equal(cached.release.title, title, "apollo4: the subscription updated the normalized cache");
+  subscription.unsubscribe();
+  await ws.dispose();
+}
+
 const missing = warnings.filter((w) => /missing field|partial/i.test(w));
 assert.deepEqual(missing, [], "no cache warnings");
 console.log("apollo 3 and 4: ok");
+process.exit(0);

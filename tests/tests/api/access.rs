@@ -1,5 +1,5 @@
-//! Who may do what: every query and mutation as every role and as every kind of
-//! bad credential, and what a stakeholder can never see.
+//! Who may do what: every query, mutation and subscription as every role and
+//! as every kind of bad credential, and what a stakeholder can never see.
 
 use crate::fixtures::{self, window};
 use entities::entity::Role;
@@ -115,13 +115,30 @@ fn refusal(name: &str) -> &'static str {
     }
 }
 
-/// Every root field of the served schema's query and mutation types has a
-/// case in [`CASES`]: a new operation without one fails here.
+/// Subscriptions (over WebSocket, `tests/clients/live-access.mjs`): who may
+/// open them. Every role may; what each event shows follows the subscriber's
+/// visibility (see `live.rs`). Bad credentials are refused at connection_init.
+const SUBSCRIPTION_CASES: &[(&str, &str, &[Who])] = &[
+    (
+        "releaseChanged",
+        "subscription($ids: [ID!]) { releaseChanged(ids: $ids) { releaseId } }",
+        &ROLES,
+    ),
+    (
+        "myApprovals",
+        "subscription { myApprovals { kind } }",
+        &ROLES,
+    ),
+];
+
+/// Every root field of the served schema's query, mutation and subscription
+/// types has a case in [`CASES`] or [`SUBSCRIPTION_CASES`]: a new operation
+/// without one fails here.
 #[test]
 fn the_matrix_covers_every_operation_in_the_schema() {
     let sdl = releasedesk::graphql::sdl();
     let mut missing = Vec::new();
-    for root in ["QueryRoot", "MutationRoot"] {
+    for root in ["QueryRoot", "MutationRoot", "SubscriptionRoot"] {
         let body = sdl
             .split(&format!("type {root} {{"))
             .nth(1)
@@ -144,6 +161,7 @@ fn the_matrix_covers_every_operation_in_the_schema() {
                 .collect();
             let covered = CASES
                 .iter()
+                .chain(SUBSCRIPTION_CASES)
                 .any(|(_, operation, _)| root_field(operation) == field);
             if !field.is_empty() && !covered {
                 missing.push(format!("{root}.{field}"));
@@ -516,6 +534,37 @@ async fn every_operation_as_every_identity(app: &TestApp) {
     );
 }
 
+async fn every_subscription_as_every_identity(app: &TestApp) {
+    let ids = Identities::create(app).await;
+    let vars = prepare(app, &ids, 0).await;
+    let identities: Vec<Value> = ROLES
+        .iter()
+        .chain(NOBODY.iter())
+        .map(|who| json!({ "who": format!("{who:?}"), "token": ids.token(*who) }))
+        .collect();
+    let cases: Vec<Value> = SUBSCRIPTION_CASES
+        .iter()
+        .map(|(name, query, allowed)| {
+            json!({ "name": name, "query": query,
+                    "allowed": allowed.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>() })
+        })
+        .collect();
+    let file = std::env::temp_dir().join(format!(
+        "releasedesk-live-access-{}-{:?}.json",
+        std::process::id(),
+        app.backend
+    ));
+    let input = json!({ "adminToken": app.admin_token, "releaseId": vars["id"],
+                        "identities": identities, "cases": cases });
+    std::fs::write(&file, input.to_string()).unwrap();
+    crate::clients::node(
+        "live-access.mjs",
+        vec![app.base_url.clone(), file.display().to_string()],
+    )
+    .await;
+    std::fs::remove_file(&file).ok();
+}
+
 async fn a_stakeholder_sees_nothing_they_are_not_on(app: &TestApp) {
     let (sam, sam_token) = app.user("Sam Stakeholder", &[]).await;
     let owner = fixtures::person(app, "Owner").await;
@@ -772,6 +821,7 @@ async fn a_change_manager_cancels_only_drafts_even_when_racing(app: &TestApp) {
 
 on_both_databases!(
     every_operation_as_every_identity,
+    every_subscription_as_every_identity,
     a_stakeholder_sees_nothing_they_are_not_on,
     the_board_sees_what_awaits_a_decision,
     a_change_manager_cancels_only_drafts_even_when_racing,
