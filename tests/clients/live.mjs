@@ -3,14 +3,18 @@
 // server. Checks order and rising versions, visibility per subscriber,
 // myApprovals, request limits, refused credentials, a missing
 // connection_init, and a revoked token ending its connection.
-// Usage: node live.mjs <base-url> <users.json>
+// Usage: node live.mjs <base-url> <users.json> <dropped-file>
+// (the test writes <dropped-file> once it saw the server drop the slow client,
+// whose port this script writes beside users.json as <name>.port)
 // users.json: { manager, stakeholder: { token, id }, board, admin } tokens.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
 import WebSocket from "ws";
 import { WAIT, apiAt, clientAt, queue, subscribe, whenLive } from "./live-kit.mjs";
 
-const [base, usersFile] = process.argv.slice(2);
+const [base, usersFile, droppedFile] = process.argv.slice(2);
 const users = JSON.parse(readFileSync(usersFile, "utf8"));
 const wsUrl = new URL("/graphql", base).href.replace(/^http/, "ws");
 const api = apiAt(base);
@@ -174,6 +178,83 @@ console.log("live: myApprovals ok");
   const closed = await stakeholder.closes.next("the revoked connection to close");
   assert.equal(closed.code, 4403, `a revoked token's connection closes with 4403: ${JSON.stringify(closed)}`);
   console.log("live: revocation ok");
+}
+
+// ---- a client that stops reading: its sends pile up until the server drops
+// it (the Rust test waits for the server's log line); the others go on
+{
+  const big = await create(users.manager, "Large events");
+  // a bare socket, so nothing resumes reading behind the test's back (ws does)
+  const socket = net.connect(Number(new URL(base).port), "127.0.0.1");
+  await new Promise((resolve, reject) => (socket.once("connect", resolve), socket.once("error", reject)));
+  let received = "";
+  socket.on("data", (chunk) => (received += chunk.toString("latin1")));
+  socket.write(
+    `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+  );
+  /** One masked client text frame. */
+  const frame = (text) => {
+    const payload = Buffer.from(text);
+    const mask = randomBytes(4);
+    const length = payload.length < 126 ? Buffer.from([payload.length | 0x80]) : Buffer.from([126 | 0x80, payload.length >> 8, payload.length & 0xff]);
+    return Buffer.concat([Buffer.from([0x81]), length, mask, payload.map((b, i) => b ^ mask[i % 4])]);
+  };
+  const until = async (what, check) => {
+    const deadline = Date.now() + WAIT;
+    while (!check()) {
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await until("the upgrade", () => received.includes("\r\n\r\n"));
+  socket.write(frame(JSON.stringify({ type: "connection_init", payload: { Authorization: `Bearer ${users.manager}` } })));
+  await until("connection_ack", () => received.includes("connection_ack"));
+  socket.write(
+    frame(
+      JSON.stringify({
+        id: "slow",
+        type: "subscribe",
+        payload: {
+          // 25 copies of a 9,000-character description: about 225 KB per event
+          query: `subscription($ids: [ID!]) { releaseChanged(ids: $ids) { ${Array.from({ length: 25 }, (_, i) => `r${i}: release { description }`).join(" ")} } }`,
+          variables: { ids: [big.id] },
+        },
+      }),
+    ),
+  );
+  const change = async (i) => {
+    const { release } = await api(users.manager, "query($id: ID!) { release(id: $id) { version } }", { id: big.id });
+    await api(users.manager, "mutation($id: ID!, $v: Int!, $d: String!) { updateRelease(id: $id, expectedVersion: $v, input: { description: $d }) { id } }", {
+      id: big.id,
+      v: release.version,
+      d: `${i} `.repeat(4000).slice(0, 9000),
+    });
+  };
+  for (let attempt = 0; !received.includes('"type":"next"'); attempt++) {
+    assert.ok(attempt < 20, "the slow client's subscription never went live");
+    await change(0);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  writeFileSync(usersFile.replace(/\.json$/, ".port"), String(socket.localPort));
+  socket.pause();
+  // 120 changes send about 27 MB, far more than the sockets buffer
+  for (let i = 1; i <= 120; i++) await change(i);
+  // the others still hear about changes
+  const probe = await create(users.manager, "After the slow client");
+  for (;;) {
+    const item = await all.next("an event after the slow client");
+    if (item.data.releaseChanged.releaseId === probe.id) break;
+  }
+  // the test sees the server drop the slow client in its log, and says so
+  const waiting = Date.now();
+  while (!existsSync(droppedFile)) {
+    assert.ok(Date.now() - waiting < 120000, "the server never dropped the slow client");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  socket.destroy();
+  console.log("live: the slow client was dropped, the others went on");
 }
 
 await manager.c.dispose();

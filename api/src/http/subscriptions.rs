@@ -61,9 +61,10 @@ pub async fn upgrade(state: &HttpState, req: Request) -> Response {
         );
     };
     let state = state.clone();
+    let client = req.remote_addr().to_string();
     websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(state, socket, protocol, permit))
+        .on_upgrade(move |socket| serve(state, socket, protocol, permit, client))
         .into_response()
 }
 
@@ -80,6 +81,7 @@ async fn serve(
     socket: WebSocketStream,
     protocol: WebSocketProtocols,
     _permit: OwnedSemaphorePermit,
+    client: String,
 ) {
     let settings = &state.context.settings.live;
     let stall = Duration::from_secs(settings.keepalive_seconds);
@@ -147,6 +149,7 @@ async fn serve(
             _ = pings.tick() => Message::Ping(Vec::new()),
             Ok(()) = closing.changed() => {
                 let Some((code, reason)) = closing.borrow().clone() else { continue };
+                tracing::info!(%client, code, reason, "live connection closed by a subscription");
                 let _ = tokio::time::timeout(stall, sink.send(Message::close_with(code, reason))).await;
                 break;
             }
@@ -170,7 +173,15 @@ async fn serve(
         // a client that stops reading is dropped rather than waited for
         match tokio::time::timeout(stall, sink.send(outgoing)).await {
             Ok(Ok(())) => {}
-            _ => break,
+            Ok(Err(_)) => break,
+            Err(_) => {
+                tracing::info!(
+                    %client,
+                    seconds = stall.as_secs(),
+                    "live connection dropped: the client stopped reading"
+                );
+                break;
+            }
         }
     }
 }

@@ -50,8 +50,9 @@ fn install() {
     });
 }
 
-/// Runs `node script args…` in `tests/clients` off the test's runtime threads.
-pub(crate) async fn node(script: &'static str, args: Vec<String>) {
+/// Runs `node script args…` in `tests/clients` off the test's runtime
+/// threads, and answers what it printed.
+pub(crate) async fn node(script: &'static str, args: Vec<String>) -> String {
     install();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -71,6 +72,7 @@ pub(crate) async fn node(script: &'static str, args: Vec<String>) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 async fn apollo_clients_3_and_4_work_against_the_service(app: &TestApp) {

@@ -12,6 +12,9 @@ pub(crate) fn live_settings() -> releasedesk::Settings {
     let mut settings = test_settings();
     // the missing-connection_init case waits this long, bounded
     settings.live.init_timeout_seconds = 1;
+    // a client that stops reading stalls a send this long before it is dropped
+    settings.live.keepalive_seconds = 1;
+    settings.live.buffer_events = 16;
     settings
 }
 
@@ -31,12 +34,48 @@ async fn subscribers_receive_what_they_may_see_in_commit_order(app: &TestApp) {
         app.backend
     ));
     std::fs::write(&file, users.to_string()).unwrap();
-    node(
+    // the script's last step is a client that stops reading; it waits, with
+    // that client still connected, until this side has seen the server drop
+    // it (it falls more than `live.buffer_events` behind and is closed with
+    // 4008, or its sends stall past `live.keepalive_seconds`), then finishes
+    let done = file.with_extension("dropped");
+    let script = node(
         "live.mjs",
-        vec![app.base_url.clone(), file.display().to_string()],
-    )
-    .await;
-    std::fs::remove_file(&file).ok();
+        vec![
+            app.base_url.clone(),
+            file.display().to_string(),
+            done.display().to_string(),
+        ],
+    );
+    let watch = async {
+        let waited = std::time::Instant::now();
+        loop {
+            let logs = releasedesk_tests::captured_logs();
+            let port = std::fs::read_to_string(file.with_extension("port")).ok();
+            let dropped = port.as_ref().is_some_and(|port| {
+                logs.lines().any(|line| {
+                    let ours = line.contains(&format!("127.0.0.1:{}", port.trim()));
+                    let too_slow = line.contains("live connection closed by a subscription")
+                        && line.contains("code=4008");
+                    ours && (too_slow
+                        || line.contains("live connection dropped: the client stopped reading"))
+                })
+            });
+            if dropped {
+                std::fs::write(&done, "dropped").unwrap();
+                return;
+            }
+            assert!(
+                waited.elapsed() < std::time::Duration::from_secs(120),
+                "the server never dropped the client that stopped reading"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::join!(script, watch);
+    for extension in ["json", "port", "dropped"] {
+        std::fs::remove_file(file.with_extension(extension)).ok();
+    }
 }
 
 on_both_databases!(with super::live_settings(); subscribers_receive_what_they_may_see_in_commit_order);
