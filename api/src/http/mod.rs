@@ -44,13 +44,19 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
     shutdown: tokio::sync::watch::Sender<bool>,
+    /// The live connections' permits, all back once every connection closed.
+    connections: (Arc<tokio::sync::Semaphore>, u32),
     task: JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting requests and waits for in-flight ones.
     pub async fn stop(self) -> std::io::Result<()> {
+        // live connections close (1001) first, so their close frames go out
+        // before the process ends
         self.shutdown.send_replace(true);
+        let (connections, all) = &self.connections;
+        let _ = tokio::time::timeout(GRACEFUL_SHUTDOWN, connections.acquire_many(*all)).await;
         let _ = self.stop.send(());
         self.task
             .await
@@ -62,6 +68,10 @@ impl RunningServer {
 pub async fn start(bind: &str, mut state: HttpState) -> std::io::Result<RunningServer> {
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
     state.shutdown = stopping;
+    let connections = (
+        state.connections.clone(),
+        u32::try_from(state.context.settings.live.max_connections).unwrap_or(u32::MAX),
+    );
     let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -85,6 +95,7 @@ pub async fn start(bind: &str, mut state: HttpState) -> std::io::Result<RunningS
         addr,
         stop,
         shutdown,
+        connections,
         task,
     })
 }

@@ -14,7 +14,7 @@ use async_graphql::Data;
 use async_graphql_poem::GraphQLProtocol;
 use futures::{SinkExt, StreamExt};
 use poem::http::StatusCode;
-use poem::web::websocket::{Message, WebSocket, WebSocketStream};
+use poem::web::websocket::{Message, WebSocket, WebSocketConfig, WebSocketStream};
 use poem::{FromRequest, IntoResponse, Request, Response};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -62,7 +62,17 @@ pub async fn upgrade(state: &HttpState, req: Request) -> Response {
     };
     let state = state.clone();
     let client = req.remote_addr().to_string();
+    // small buffers: most connections idle (the library's 128 KiB read buffer
+    // made an idle subscriber cost about 166 KiB); a client's message is as
+    // bounded as a request body
+    let limit = state.context.settings.server.max_body_bytes;
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
     websocket
+        .config(config)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| serve(state, socket, protocol, permit, client))
         .into_response()
