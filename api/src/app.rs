@@ -89,7 +89,7 @@ impl Application {
             environment = ?settings.env,
             database = settings.database.kind(),
             jobs = settings.jobs.enabled,
-            "listening on http://{}/graphql (GraphiQL: {})",
+            "listening on http://{}/ (the Release workspace; the API at /graphql, GraphiQL: {})",
             server.addr,
             settings.graphiql_enabled()
         );

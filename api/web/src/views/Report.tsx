@@ -156,7 +156,7 @@ function BarChart({ counts, labelledBy }: { counts: { key: string; count: number
   const row = 28;
   if (counts.length === 0) return <p className="muted">No releases in this period.</p>;
   return (
-    <svg className="chart" role="img" aria-labelledby={labelledBy} viewBox={`0 0 600 ${counts.length * row}`} width="100%" height={counts.length * row}>
+    <svg className="chart" role="img" aria-labelledby={labelledBy} viewBox={`0 0 600 ${counts.length * row}`} preserveAspectRatio="xMinYMin meet" width="100%" height={counts.length * row}>
       {counts.map((c, i) => (
         <g key={c.key} transform={`translate(0 ${i * row})`}>
           <text x="0" y="18" className="chart-label">
