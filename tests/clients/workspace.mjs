@@ -225,6 +225,10 @@ try {
 
   const bora = await signedIn("REVIEW_BOARD");
   const bea = await signedIn("BEA");
+  for (const name of ["New release", "Report", "Administration"]) {
+    assert.equal(await bora.getByRole("link", { name, exact: true }).count(), 0, `a board member is not offered ${name}`);
+  }
+  assert.equal(await rita.getByRole("link", { name: "Administration", exact: true }).count(), 0, "a release manager is not offered administration");
   /** Both board members approve the open request about release `id` on their My approvals page. */
   async function boardApproves(what) {
     for (const member of [bora, bea]) {
