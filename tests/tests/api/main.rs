@@ -28,4 +28,5 @@ mod replicas;
 mod responses;
 mod schema;
 mod service;
+mod tls;
 mod workspace;
