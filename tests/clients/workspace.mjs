@@ -13,23 +13,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { apiAt } from "./live-kit.mjs";
 
 const [base, tokensFile, executablePath, artefacts] = process.argv.slice(2);
 const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const STEP = 20000; // every wait is bounded
 const origin = new URL(base).origin;
-
-async function api(token, query, variables = {}) {
-  const response = await fetch(new URL("/graphql", base), {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, `${query}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const api = apiAt(base);
 
 /** Polls `check` until it returns a truthy value, for at most STEP ms. */
 async function until(what, check) {
