@@ -15,10 +15,18 @@ use tokio::task::JoinHandle;
 /// Longest wait between attempts to get the `LISTEN` connection back.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(10);
 
+/// Barrier tokens this replica applied lately, newest last.
+type Applied = tokio::sync::watch::Receiver<std::collections::VecDeque<String>>;
+
+/// Tokens of barriers remembered as applied.
+const APPLIED_KEPT: usize = 64;
+
 /// What subscriptions read from: cheap to clone.
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<LiveEvent>,
+    db: DatabaseConnection,
+    applied: Applied,
 }
 
 impl LiveHub {
@@ -26,6 +34,36 @@ impl LiveHub {
     /// behind is told how many it missed.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.sender.subscribe()
+    }
+
+    /// Returns once this replica has applied every event committed before
+    /// the call (cached identities dropped included), or after `wait`: it
+    /// sends a barrier the way a commit does and waits for it to come round.
+    pub async fn settled(&self, wait: Duration) -> bool {
+        let token = uuid::Uuid::new_v4().to_string();
+        let marker = LiveEvent::Marker {
+            token: token.clone(),
+        };
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            let sent = sea_orm::ConnectionTrait::execute_raw(
+                &self.db,
+                sea_orm::Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [live::CHANNEL.into(), marker.encode().into()],
+                ),
+            )
+            .await;
+            if sent.is_err() {
+                return false;
+            }
+        } else {
+            let _ = self.sender.send(marker);
+        }
+        let mut applied = self.applied.clone();
+        tokio::time::timeout(wait, applied.wait_for(|tokens| tokens.contains(&token)))
+            .await
+            .is_ok_and(|seen| seen.is_ok())
     }
 }
 
@@ -68,10 +106,17 @@ pub async fn start(
         ),
     };
     let mut identities = sender.subscribe();
+    let (applied_sender, applied) = tokio::sync::watch::channel(std::collections::VecDeque::new());
     tasks.push(tokio::spawn(async move {
         loop {
             match identities.recv().await {
                 Ok(LiveEvent::Identity { person_id }) => viewers.forget_person(person_id),
+                Ok(LiveEvent::Marker { token }) => applied_sender.send_modify(|tokens| {
+                    tokens.push_back(token);
+                    if tokens.len() > APPLIED_KEPT {
+                        tokens.pop_front();
+                    }
+                }),
                 // whatever was missed may have been an identity change
                 Ok(LiveEvent::Gap) | Err(broadcast::error::RecvError::Lagged(_)) => {
                     viewers.forget_all()
@@ -81,7 +126,14 @@ pub async fn start(
             }
         }
     }));
-    Ok((LiveHub { sender }, LiveTasks(tasks)))
+    Ok((
+        LiveHub {
+            sender,
+            db: db.clone(),
+            applied,
+        },
+        LiveTasks(tasks),
+    ))
 }
 
 async fn listen(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {

@@ -48,6 +48,10 @@ pub enum LiveEvent {
     /// between may be missing, so subscribers are told to read again.
     #[serde(rename = "g")]
     Gap,
+    /// A barrier: once a replica has applied it, it has applied every event
+    /// committed before it was sent (see the API's `LiveHub::settled`).
+    #[serde(rename = "m")]
+    Marker { token: String },
 }
 
 impl LiveEvent {
@@ -188,6 +192,7 @@ mod tests {
             },
             LiveEvent::Identity { person_id: 3 },
             LiveEvent::Gap,
+            LiveEvent::Marker { token: "t".into() },
         ] {
             assert_eq!(LiveEvent::decode(&event.encode()), Some(event));
         }

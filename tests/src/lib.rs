@@ -200,7 +200,7 @@ impl TestApp {
             user_with_token(&db, clock.as_ref(), "Test Admin", &[Role::Administrator])
                 .await
                 .1;
-        Some(TestApp {
+        let app = TestApp {
             base_url: format!("http://{}", application.addr),
             backend,
             clock,
@@ -210,7 +210,9 @@ impl TestApp {
             db,
             application: Some(application),
             cleanup,
-        })
+        };
+        app.settled().await;
+        Some(app)
     }
 
     /// The raw GraphQL response body of `query` with `variables`, as the administrator.
@@ -248,7 +250,23 @@ impl TestApp {
 
     /// Creates a person holding `roles` and returns their id and a fresh API token.
     pub async fn user(&self, name: &str, roles: &[Role]) -> (i32, String) {
-        user_with_token(&self.db, self.clock.as_ref(), name, roles).await
+        let user = user_with_token(&self.db, self.clock.as_ref(), name, roles).await;
+        self.settled().await;
+        user
+    }
+
+    /// Waits until the server has applied the live events of everything
+    /// committed so far (a new person's roles drop cached identities
+    /// asynchronously), so what a test counts next does not depend on when
+    /// they arrive.
+    pub async fn settled(&self) {
+        assert!(
+            self.context()
+                .live
+                .settled(std::time::Duration::from_secs(30))
+                .await,
+            "the live events never came round"
+        );
     }
 
     /// The raw HTTP client, for requests the helpers do not cover.

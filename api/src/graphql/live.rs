@@ -257,7 +257,7 @@ impl IntoFeedStream for (Feed, tokio::sync::broadcast::Receiver<LiveEvent>) {
                             }
                             ended(code::UNAUTHENTICATED, reason, false)
                         }
-                        Ok(LiveEvent::Identity { .. }) => continue,
+                        Ok(LiveEvent::Identity { .. } | LiveEvent::Marker { .. }) => continue,
                         Ok(LiveEvent::Gap) => ended(
                             code::UNAVAILABLE,
                             "this server may have missed changes: read again, then subscribe again",
