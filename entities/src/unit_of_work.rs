@@ -29,6 +29,10 @@ use sea_orm::{FromQueryResult, Statement};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+/// Releases per live-event statement: 2 parameters each, far below both
+/// databases' bounds.
+const RELEASES_PER_ANNOUNCEMENT: usize = 1_000;
+
 /// Runs of a unit of work chosen as a deadlock's victim, the first included.
 const ATTEMPTS: usize = 4;
 
@@ -382,52 +386,59 @@ async fn announce(
     if touched.is_empty() {
         return Ok(events);
     }
-    if postgres {
-        // the revision is read where the event is built: one statement
-        let mut values = vec![sea_orm::Value::from(crate::live::CHANNEL)];
-        let mut rows = Vec::with_capacity(touched.len());
-        for (release_id, kinds) in touched {
-            rows.push(format!(
-                "(${}::integer, ${}::text)",
-                values.len() + 1,
-                values.len() + 2
-            ));
-            values.push(release_id.into());
-            values.push(crate::live::release_payload_head(release_id, &kinds).into());
+    // in chunks, under both databases' limits on bound parameters, for a
+    // job that touches thousands of releases at once
+    let touched: Vec<(i32, Vec<EventKind>)> = touched.into_iter().collect();
+    for chunk in touched.chunks(RELEASES_PER_ANNOUNCEMENT) {
+        if postgres {
+            // the revision is read where the event is built: one statement
+            let mut values = vec![sea_orm::Value::from(crate::live::CHANNEL)];
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (release_id, kinds) in chunk {
+                rows.push(format!(
+                    "(${}::integer, ${}::text)",
+                    values.len() + 1,
+                    values.len() + 2
+                ));
+                values.push((*release_id).into());
+                values.push(crate::live::release_payload_head(*release_id, kinds).into());
+            }
+            let sql = format!(
+                "SELECT pg_notify($1, v.head || MAX(h.id)::text || '}}') \
+                 FROM (VALUES {}) AS v(release_id, head) \
+                 JOIN history_events h ON h.release_id = v.release_id \
+                 GROUP BY v.release_id, v.head",
+                rows.join(", ")
+            );
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await?;
+            continue;
         }
-        let sql = format!(
-            "SELECT pg_notify($1, v.head || MAX(h.id)::text || '}}') \
-             FROM (VALUES {}) AS v(release_id, head) \
-             JOIN history_events h ON h.release_id = v.release_id \
-             GROUP BY v.release_id, v.head",
-            rows.join(", ")
-        );
-        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        return Ok(events);
+        let ids: Vec<i32> = chunk.iter().map(|(id, _)| *id).collect();
+        let revisions = Revision::find_by_statement(
+            backend.build(
+                Query::select()
+                    .column(history_event::Column::ReleaseId)
+                    .expr_as(history_event::Column::Id.max(), Alias::new("revision"))
+                    .from(history_event::Entity)
+                    .and_where(history_event::Column::ReleaseId.is_in(ids))
+                    .group_by_col(history_event::Column::ReleaseId),
+            ),
+        )
+        .all(txn)
+        .await?;
+        let kinds_of: BTreeMap<i32, &Vec<EventKind>> =
+            chunk.iter().map(|(id, kinds)| (*id, kinds)).collect();
+        events.extend(revisions.into_iter().filter_map(|row| {
+            kinds_of
+                .get(&row.release_id)
+                .map(|kinds| LiveEvent::Release {
+                    id: row.release_id,
+                    revision: row.revision,
+                    kinds: (*kinds).clone(),
+                })
+        }));
     }
-    let ids: Vec<i32> = touched.keys().copied().collect();
-    let revisions = Revision::find_by_statement(
-        backend.build(
-            Query::select()
-                .column(history_event::Column::ReleaseId)
-                .expr_as(history_event::Column::Id.max(), Alias::new("revision"))
-                .from(history_event::Entity)
-                .and_where(history_event::Column::ReleaseId.is_in(ids))
-                .group_by_col(history_event::Column::ReleaseId),
-        ),
-    )
-    .all(txn)
-    .await?;
-    events.extend(revisions.into_iter().filter_map(|row| {
-        touched
-            .get(&row.release_id)
-            .map(|kinds| LiveEvent::Release {
-                id: row.release_id,
-                revision: row.revision,
-                kinds: kinds.clone(),
-            })
-    }));
     Ok(events)
 }
 

@@ -78,4 +78,65 @@ async fn subscribers_receive_what_they_may_see_in_commit_order(app: &TestApp) {
     }
 }
 
-on_both_databases!(with super::live_settings(); subscribers_receive_what_they_may_see_in_commit_order);
+/// One unit of work touching more releases than one announcement holds
+/// (a job's batch, say) commits, and announces every one of them.
+async fn a_unit_of_work_touching_many_releases_announces_each(app: &TestApp) {
+    use entities::entity::{ReleaseScope, ReleaseType};
+    use entities::releases::{self, NewRelease, TemplateChoice};
+    const RELEASES: usize = 1_100;
+    let (owner, _) = app.user("Olga Owner", &[Role::ReleaseManager]).await;
+    let mut events = app.context().live.subscribe();
+    let created = entities::write(
+        app.database(),
+        entities::Stamp::system(entities::Clock::now(app.clock.as_ref())),
+        async |tx| {
+            let mut ids = Vec::new();
+            for n in 0..RELEASES {
+                let release = releases::create(
+                    tx,
+                    NewRelease {
+                        title: format!("Batch {n}"),
+                        description: String::new(),
+                        release_type: ReleaseType::Minor,
+                        scope: ReleaseScope::Standalone,
+                        master_id: None,
+                        owner_id: Some(owner),
+                        planned_start: None,
+                        planned_end: None,
+                        template: TemplateChoice::None,
+                    },
+                )
+                .await?;
+                ids.push(release.id);
+            }
+            Ok(ids)
+        },
+    )
+    .await
+    .expect("the batch commits");
+    let mut announced = std::collections::BTreeSet::new();
+    while announced.len() < RELEASES {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(30), events.recv())
+            .await
+            .expect("every release is announced")
+            .expect("the bus keeps up");
+        if let entities::live::LiveEvent::Release { id, .. } = event {
+            announced.insert(id);
+        }
+    }
+    assert_eq!(
+        announced.into_iter().collect::<Vec<_>>(),
+        created,
+        "one event per release, none missing"
+    );
+}
+
+mod in_order {
+    use super::*;
+    on_both_databases!(with super::super::live_settings(); subscribers_receive_what_they_may_see_in_commit_order);
+}
+
+mod in_bulk {
+    use super::*;
+    on_both_databases!(a_unit_of_work_touching_many_releases_announces_each);
+}
