@@ -383,9 +383,6 @@ async fn announce(
         ))
         .await?;
     }
-    if touched.is_empty() {
-        return Ok(events);
-    }
     // in chunks, under both databases' limits on bound parameters, for a
     // job that touches thousands of releases at once
     let touched: Vec<(i32, Vec<EventKind>)> = touched.into_iter().collect();

@@ -122,32 +122,36 @@ impl SubscriptionRoot {
             None => None,
         };
         let statuses = statuses.unwrap_or_default();
-        let feed = Feed::open(ctx)?;
-        Ok(feed.into_stream(move |feed, id, revision, kinds| {
-            let ids = ids.clone();
-            let statuses = statuses.clone();
-            async move {
-                if ids.as_ref().is_some_and(|ids| !ids.contains(&id)) {
-                    return Ok(None);
+        let (feed, receiver) = Feed::open(ctx)?;
+        Ok(deliveries(
+            feed,
+            receiver,
+            move |feed, id, revision, kinds| {
+                let ids = ids.clone();
+                let statuses = statuses.clone();
+                async move {
+                    if ids.as_ref().is_some_and(|ids| !ids.contains(&id)) {
+                        return Ok(None);
+                    }
+                    let visibility = feed.viewer.visibility();
+                    let Some(release) = list::find_visible_by_id(&feed.app.db, id, visibility)
+                        .await
+                        .map_err(|e| to_graphql(&e))?
+                    else {
+                        return Ok(None);
+                    };
+                    if !statuses.is_empty() && !statuses.contains(&release.status) {
+                        return Ok(None);
+                    }
+                    Ok(Some(ReleaseChange {
+                        kind: ReleaseChangeKind::summary(&kinds),
+                        release_id: id,
+                        revision,
+                        release,
+                    }))
                 }
-                let visibility = feed.viewer.visibility();
-                let Some(release) = list::find_visible_by_id(&feed.app.db, id, visibility)
-                    .await
-                    .map_err(|e| to_graphql(&e))?
-                else {
-                    return Ok(None);
-                };
-                if !statuses.is_empty() && !statuses.contains(&release.status) {
-                    return Ok(None);
-                }
-                Ok(Some(ReleaseChange {
-                    kind: ReleaseChangeKind::summary(&kinds),
-                    release_id: id,
-                    revision,
-                    release,
-                }))
-            }
-        }))
+            },
+        ))
     }
 
     /// Approval requests in which you hold a vote: opened, voted on, decided.
@@ -155,9 +159,11 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = Result<ApprovalChange>>> {
-        let feed = Feed::open(ctx)?;
-        Ok(
-            feed.into_stream(move |feed, id, _revision, kinds| async move {
+        let (feed, receiver) = Feed::open(ctx)?;
+        Ok(deliveries(
+            feed,
+            receiver,
+            move |feed, id, _revision, kinds| async move {
                 let Some(kind) = ApprovalChangeKind::of(&kinds) else {
                     return Ok(None);
                 };
@@ -181,8 +187,8 @@ impl SubscriptionRoot {
                     .await
                     .map_err(|e| to_graphql(&e))?;
                 Ok(holds.then_some(ApprovalChange { kind, approval }))
-            }),
-        )
+            },
+        ))
     }
 }
 
@@ -211,74 +217,60 @@ impl Feed {
     }
 }
 
-trait IntoFeedStream {
-    fn into_stream<T, F, Fut>(self, deliver: F) -> impl Stream<Item = Result<T>>
-    where
-        T: Send + 'static,
-        F: Fn(Feed, i32, i64, Vec<entities::entity::EventKind>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<Option<T>>> + Send;
-}
-
-impl IntoFeedStream for (Feed, tokio::sync::broadcast::Receiver<LiveEvent>) {
-    /// The events `deliver` turns into items (`None` skips one), until the
-    /// subscription has to end; its last item then says why.
-    fn into_stream<T, F, Fut>(self, deliver: F) -> impl Stream<Item = Result<T>>
-    where
-        T: Send + 'static,
-        F: Fn(Feed, i32, i64, Vec<entities::entity::EventKind>) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<Option<T>>> + Send,
-    {
-        let (feed, receiver) = self;
-        futures::stream::unfold(
-            (Some(receiver), feed, deliver),
-            |(receiver, feed, deliver)| async move {
-                let mut receiver = receiver?;
-                loop {
-                    let ending = match receiver.recv().await {
-                        Ok(LiveEvent::Release {
-                            id,
-                            revision,
-                            kinds,
-                        }) => match deliver(feed.clone(), id, revision, kinds).await {
-                            Ok(None) => continue,
-                            Ok(Some(item)) => {
-                                return Some((Ok(item), (Some(receiver), feed, deliver)))
-                            }
-                            Err(error) => {
-                                return Some((Err(error), (Some(receiver), feed, deliver)))
-                            }
-                        },
-                        Ok(LiveEvent::Identity { person_id })
-                            if person_id == feed.viewer.person.id =>
-                        {
-                            let reason = "your tokens or roles changed: connect again";
-                            if let Some(closer) = &feed.closer {
-                                closer.close(close::IDENTITY_CHANGED, reason);
-                            }
-                            ended(code::UNAUTHENTICATED, reason, false)
+/// The events `deliver` turns into items (`None` skips one), until the
+/// subscription has to end; its last item then says why.
+fn deliveries<T, F, Fut>(
+    feed: Feed,
+    receiver: tokio::sync::broadcast::Receiver<LiveEvent>,
+    deliver: F,
+) -> impl Stream<Item = Result<T>>
+where
+    T: Send + 'static,
+    F: Fn(Feed, i32, i64, Vec<entities::entity::EventKind>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Option<T>>> + Send,
+{
+    futures::stream::unfold(
+        (Some(receiver), feed, deliver),
+        |(receiver, feed, deliver)| async move {
+            let mut receiver = receiver?;
+            loop {
+                let ending = match receiver.recv().await {
+                    Ok(LiveEvent::Release {
+                        id,
+                        revision,
+                        kinds,
+                    }) => match deliver(feed.clone(), id, revision, kinds).await {
+                        Ok(None) => continue,
+                        Ok(Some(item)) => return Some((Ok(item), (Some(receiver), feed, deliver))),
+                        Err(error) => return Some((Err(error), (Some(receiver), feed, deliver))),
+                    },
+                    Ok(LiveEvent::Identity { person_id }) if person_id == feed.viewer.person.id => {
+                        let reason = "your tokens or roles changed: connect again";
+                        if let Some(closer) = &feed.closer {
+                            closer.close(close::IDENTITY_CHANGED, reason);
                         }
-                        Ok(LiveEvent::Identity { .. } | LiveEvent::Marker { .. }) => continue,
-                        Ok(LiveEvent::Gap) => ended(
-                            code::UNAVAILABLE,
-                            "this server may have missed changes: read again, then subscribe again",
-                            true,
-                        ),
-                        Err(RecvError::Lagged(missed)) => {
-                            let reason = format!(
-                                "{missed} changes behind: read again, then subscribe again"
-                            );
-                            if let Some(closer) = &feed.closer {
-                                closer.close(close::TOO_SLOW, &reason);
-                            }
-                            ended(code::LIMIT_EXCEEDED, &reason, true)
+                        ended(code::UNAUTHENTICATED, reason, false)
+                    }
+                    Ok(LiveEvent::Identity { .. } | LiveEvent::Marker { .. }) => continue,
+                    Ok(LiveEvent::Gap) => ended(
+                        code::UNAVAILABLE,
+                        "this server may have missed changes: read again, then subscribe again",
+                        true,
+                    ),
+                    Err(RecvError::Lagged(missed)) => {
+                        let reason =
+                            format!("{missed} changes behind: read again, then subscribe again");
+                        if let Some(closer) = &feed.closer {
+                            closer.close(close::TOO_SLOW, &reason);
                         }
-                        Err(RecvError::Closed) => return None,
-                    };
-                    return Some((Err(ending), (None, feed, deliver)));
-                }
-            },
-        )
-    }
+                        ended(code::LIMIT_EXCEEDED, &reason, true)
+                    }
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((Err(ending), (None, feed, deliver)));
+            }
+        },
+    )
 }
 
 /// The last item of a subscription that has to end.

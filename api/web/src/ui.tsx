@@ -57,6 +57,34 @@ export function Field({ label, children, hint }: { label: string; hint?: string;
   );
 }
 
+/** A required choice of one person, shown as "Name (e-mail)". */
+export function PersonSelect({
+  label,
+  value,
+  people,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  people: { id: string; name: string; email: string }[] | undefined;
+  onChange: (personId: string) => void;
+}) {
+  return (
+    <Field label={label}>
+      {(id) => (
+        <select id={id} value={value} required onChange={(e) => onChange(e.target.value)}>
+          <option value="">Choose…</option>
+          {people?.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({p.email})
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   const id = useId();
   return (

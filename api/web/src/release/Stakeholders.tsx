@@ -8,7 +8,7 @@ import {
   type StakeholderRole,
 } from "../generated/graphql";
 import { useSession } from "../session";
-import { ErrorNote, Field, Section, useSubmit } from "../ui";
+import { ErrorNote, Field, PersonSelect, Section, useSubmit } from "../ui";
 import { words } from "../errors";
 
 const ROLES: StakeholderRole[] = ["REQUESTER", "IMPLEMENTER", "TESTER", "APPROVER", "STAKEHOLDER"];
@@ -75,18 +75,7 @@ function AddStakeholder({ releaseId, refresh }: { releaseId: string; refresh: ()
       <Field label="Find a person">
         {(id) => <input id={id} type="search" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} />}
       </Field>
-      <Field label="Person">
-        {(id) => (
-          <select id={id} value={personId} required onChange={(e) => setPersonId(e.target.value)}>
-            <option value="">Choose…</option>
-            {people.data?.people.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} ({p.email})
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
+      <PersonSelect label="Person" value={personId} people={people.data?.people} onChange={setPersonId} />
       <Field label="Role">
         {(id) => (
           <select id={id} value={role} onChange={(e) => setRole(e.target.value as StakeholderRole)}>

@@ -18,7 +18,7 @@ import {
   type Role,
 } from "../generated/graphql";
 import { useSession } from "../session";
-import { Badge, ErrorNote, Field, Loading, Section, When, useSubmit } from "../ui";
+import { Badge, ErrorNote, Field, Loading, PersonSelect, Section, When, useSubmit } from "../ui";
 import { words } from "../errors";
 
 const ROLES: Role[] = ["ADMINISTRATOR", "RELEASE_MANAGER", "CHANGE_MANAGER", "REVIEW_BOARD"];
@@ -184,18 +184,7 @@ function Tokens() {
           create.submit({ input: { personId, name: name.trim() } });
         }}
       >
-        <Field label="For">
-          {(id) => (
-            <select id={id} value={personId} required onChange={(e) => setPersonId(e.target.value)}>
-              <option value="">Choose…</option>
-              {people.data?.people.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} ({p.email})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <PersonSelect label="For" value={personId} people={people.data?.people} onChange={setPersonId} />
         <Field label="Token name">{(id) => <input id={id} value={name} required maxLength={100} onChange={(e) => setName(e.target.value)} />}</Field>
         <button type="submit" disabled={create.busy || !personId}>
           Issue token
