@@ -22,7 +22,10 @@ pub struct Application {
     pub addr: SocketAddr,
     /// What the running application shares with its parts.
     pub context: AppContext,
+    /// Where `/metrics` is served when `metrics.bind` gives it its own address.
+    pub metrics_addr: Option<SocketAddr>,
     server: RunningServer,
+    metrics_server: Option<RunningServer>,
     scheduler: Option<jobs::Scheduler>,
     live: crate::live::LiveTasks,
 }
@@ -64,8 +67,14 @@ impl Application {
             crate::live::start(&db, settings.live.buffer_events, viewers.clone())
                 .await
                 .context("listening for live events")?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let observer: jobs::RunObserver = {
+            let metrics = metrics.clone();
+            Arc::new(move |run| metrics.observe_job_run(run))
+        };
         let context = AppContext {
-            jobs: job_runner(&settings, &db, &clock).await?,
+            jobs: job_runner(&settings, &db, &clock, Some(observer)).await?,
+            metrics,
             viewers,
             live,
             db,
@@ -80,6 +89,17 @@ impl Application {
                 context.settings.live.max_connections,
             )),
             shutdown: tokio::sync::watch::channel(false).1,
+        };
+        let metrics_server = match &context.settings.metrics {
+            crate::config::MetricsSettings {
+                enabled: true,
+                bind: Some(metrics_bind),
+            } => Some(
+                http::start_metrics(metrics_bind, state.clone())
+                    .await
+                    .with_context(|| format!("binding {metrics_bind} for metrics"))?,
+            ),
+            _ => None,
         };
         let server = http::start(&bind, state)
             .await
@@ -103,10 +123,15 @@ impl Application {
             tracing::info!("scheduled jobs are off on this replica (jobs.enabled = false)");
             None
         };
+        if let Some(metrics) = &metrics_server {
+            tracing::info!("metrics on http://{}/metrics", metrics.addr);
+        }
         Ok(Self {
             addr: server.addr,
+            metrics_addr: metrics_server.as_ref().map(|m| m.addr),
             context,
             server,
+            metrics_server,
             scheduler,
             live: live_tasks,
         })
@@ -116,6 +141,11 @@ impl Application {
     /// scheduler, giving running jobs `jobs.shutdown_grace_seconds` to finish.
     pub async fn stop(self) -> anyhow::Result<()> {
         let stopped = self.server.stop().await.context("stopping the HTTP server");
+        if let Some(metrics) = self.metrics_server {
+            if let Err(error) = metrics.stop().await {
+                tracing::warn!(%error, "stopping the metrics server");
+            }
+        }
         if let Some(scheduler) = self.scheduler {
             let grace = Duration::from_secs(self.context.settings.jobs.shutdown_grace_seconds);
             scheduler.shutdown(grace).await;
@@ -126,11 +156,13 @@ impl Application {
 }
 
 /// The job runner of this replica: every job, with the configured schedules
-/// and lease, and the mail settings its e-mail jobs send with.
+/// and lease, the mail settings its e-mail jobs send with, and who hears of
+/// finished runs.
 pub async fn job_runner(
     settings: &Settings,
     db: &DatabaseConnection,
     clock: &Arc<dyn Clock>,
+    observer: Option<jobs::RunObserver>,
 ) -> anyhow::Result<jobs::Runner> {
     let context = jobs::JobContext {
         db: db.clone(),
@@ -148,6 +180,7 @@ pub async fn job_runner(
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),
         schedules: settings.jobs.schedules_by_job(),
+        observer,
     };
     jobs::Runner::new(context, jobs::catalog(), options)
         .map_err(|err| anyhow::anyhow!("jobs configuration: {err}"))

@@ -80,7 +80,28 @@ pub struct Settings {
     pub costs: CostsSettings,
     pub reports: ReportsSettings,
     pub live: LiveSettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
+}
+
+/// `GET /metrics`, in the Prometheus text format.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Serve `/metrics`.
+    pub enabled: bool,
+    /// Serve it only on this address (for example `0.0.0.0:9100` for a scraper
+    /// on another network), not beside the API; unset serves it on `server.bind`.
+    pub bind: Option<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            bind: None,
+        }
+    }
 }
 
 /// The HTTP server.

@@ -18,4 +18,6 @@ pub struct AppContext {
     pub jobs: jobs::Runner,
     /// The live events subscriptions read (`crate::live`).
     pub live: crate::live::LiveHub,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

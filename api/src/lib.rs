@@ -13,6 +13,7 @@ pub mod graphql;
 pub mod http;
 pub mod keys;
 pub mod live;
+pub mod metrics;
 
 pub use app::Application;
 pub use config::Settings;

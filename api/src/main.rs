@@ -139,7 +139,7 @@ async fn run_job(
     name: &str,
 ) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let runner = app::job_runner(settings, db, &clock).await?;
+    let runner = app::job_runner(settings, db, &clock, None).await?;
     if !runner.schedules().any(|(job, _)| job == name) {
         let known: Vec<_> = runner.schedules().map(|(job, _)| job).collect();
         anyhow::bail!("no job named {name:?}; the jobs are {}", known.join(", "));

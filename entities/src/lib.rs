@@ -11,6 +11,7 @@ pub mod clock;
 pub mod costs;
 pub mod entity;
 pub mod error;
+pub mod gauges;
 pub mod history;
 pub mod kit;
 pub mod lifecycle;

@@ -154,12 +154,14 @@ pub struct Tx {
 impl Tx {
     /// Opens the write transaction for a change made under `stamp`.
     pub async fn begin(db: &DatabaseConnection, stamp: Stamp) -> DomainResult<Self> {
+        let waited = crate::gauges::begin_wait().start_timer();
         let txn = db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             })
             .await?;
+        waited.observe_duration();
         let sqlite_file = (db.get_database_backend() == DbBackend::Sqlite).then(|| {
             db.get_sqlite_connection_pool()
                 .connect_options()

@@ -19,7 +19,7 @@ pub mod schedule;
 pub mod scheduler;
 
 pub use ledger::Counts;
-pub use runner::{JobStatus, Runner, RunnerOptions};
+pub use runner::{JobStatus, RunObserver, Runner, RunnerOptions};
 pub use schedule::Schedule;
 pub use scheduler::Scheduler;
 

@@ -17,13 +17,18 @@ use std::time::Duration;
 /// Longest job name accepted in a request (the column holds 64 characters).
 const MAX_JOB_NAME: usize = 64;
 
-/// How runs are leased and which schedules replace the defaults.
-#[derive(Debug, Clone)]
+/// Told of every run this replica ends, as the ledger recorded it (metrics).
+pub type RunObserver = Arc<dyn Fn(&job_run::Model) + Send + Sync>;
+
+/// How runs are leased, which schedules replace the defaults, and who hears
+/// of finished runs.
+#[derive(Clone)]
 pub struct RunnerOptions {
     /// A run whose runner has not checked in for this long is given up as abandoned.
     pub lease: Duration,
     /// Cron expressions by job name, replacing the jobs' defaults.
     pub schedules: HashMap<String, String>,
+    pub observer: Option<RunObserver>,
 }
 
 impl Default for RunnerOptions {
@@ -31,6 +36,7 @@ impl Default for RunnerOptions {
         Self {
             lease: Duration::from_secs(60),
             schedules: HashMap::new(),
+            observer: None,
         }
     }
 }
@@ -62,6 +68,7 @@ struct Inner {
     id: String,
     entries: Vec<Entry>,
     lease: chrono::Duration,
+    observer: Option<RunObserver>,
 }
 
 impl Runner {
@@ -99,6 +106,7 @@ impl Runner {
                 entries,
                 lease: chrono::Duration::from_std(options.lease)
                     .unwrap_or(chrono::Duration::seconds(60)),
+                observer: options.observer,
             }),
         })
     }
@@ -198,6 +206,14 @@ impl Runner {
     /// recorded), checking in until it ends. Dropping this future stops the job
     /// and rolls back its open transaction.
     async fn execute(&self, entry: &Entry, run: job_run::Model) -> DomainResult<job_run::Model> {
+        let ended = self.run_to_end(entry, run).await?;
+        if let Some(observer) = &self.inner.observer {
+            observer(&ended);
+        }
+        Ok(ended)
+    }
+
+    async fn run_to_end(&self, entry: &Entry, run: job_run::Model) -> DomainResult<job_run::Model> {
         let mut ctx = self.inner.ctx.clone();
         ctx.lease = Some(entities::Lease {
             run_id: run.id,

@@ -297,6 +297,14 @@ impl TestApp {
             .context
     }
 
+    /// Where `/metrics` is served when `metrics.bind` gives it its own address.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.application
+            .as_ref()
+            .and_then(|application| application.metrics_addr)
+            .map(|addr| format!("http://{addr}/metrics"))
+    }
+
     /// SQL statements run since the last [`TestApp::reset_statements`].
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)

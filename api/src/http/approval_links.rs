@@ -296,7 +296,8 @@ fn failure(err: DomainError) -> Response {
     )
 }
 
-fn message(status: StatusCode, heading: &str, text: &str) -> Response {
+/// A page with `heading` and one paragraph of `text`.
+pub(super) fn message(status: StatusCode, heading: &str, text: &str) -> Response {
     page(status, heading, &format!("<p>{}</p>", mail::escape(text)))
 }
 

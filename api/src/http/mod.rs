@@ -1,11 +1,12 @@
 //! HTTP: the route table, starting and stopping the server. `/` serves the
 //! Release workspace, `/graphql` the API (POST, and GET for queries and
-//! GraphiQL), `/health` the readiness probe.
+//! GraphiQL), `/health` the readiness probe, `/metrics` the Prometheus scrape.
 
 mod approval_links;
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 mod request_log;
 mod subscriptions;
 mod workspace;
@@ -72,6 +73,22 @@ pub async fn start(bind: &str, mut state: HttpState) -> std::io::Result<RunningS
         state.connections.clone(),
         u32::try_from(state.context.settings.live.max_connections).unwrap_or(u32::MAX),
     );
+    serve(bind, routes(state), shutdown, connections).await
+}
+
+/// Binds `bind` and serves only `/metrics` of `state` on it (`metrics.bind`).
+pub async fn start_metrics(bind: &str, state: HttpState) -> std::io::Result<RunningServer> {
+    let app = Route::new().at("/metrics", metrics::endpoint(state.clone()));
+    let (shutdown, _) = tokio::sync::watch::channel(false);
+    serve(bind, app, shutdown, (state.connections, 0)).await
+}
+
+async fn serve(
+    bind: &str,
+    app: impl Endpoint + 'static,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    connections: (Arc<tokio::sync::Semaphore>, u32),
+) -> std::io::Result<RunningServer> {
     let acceptor = TcpListener::bind(bind.to_owned()).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -79,7 +96,6 @@ pub async fn start(bind: &str, mut state: HttpState) -> std::io::Result<RunningS
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| std::io::Error::other("listener has no socket address"))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = routes(state);
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(
@@ -107,7 +123,12 @@ pub fn routes(state: HttpState) -> impl Endpoint {
     let health_state = state.clone();
     let link_context = state.context.clone();
     let graphiql_on = state.context.settings.graphiql_enabled();
-    let route = Route::new()
+    let state_public_url = state.context.settings.public_url();
+    let metrics_here =
+        state.context.settings.metrics.enabled && state.context.settings.metrics.bind.is_none();
+    let metrics_state = state.clone();
+    let request_log = request_log::RequestLog::counted(state.context.metrics.clone());
+    let mut route = Route::new()
         .at("/", get(poem::endpoint::make_sync(|_| workspace::page())))
         .at(
             "/workspace/:asset",
@@ -127,7 +148,7 @@ pub fn routes(state: HttpState) -> impl Endpoint {
                     })
                 }
             })
-            .with(request_log::RequestLog),
+            .with(request_log),
         )
         .at(
             "/health",
@@ -172,9 +193,12 @@ pub fn routes(state: HttpState) -> impl Endpoint {
                     Ok::<_, poem::Error>(page)
                 }
             })
-            .with(request_log::RequestLog),
-        )
-        .with(CatchPanic::new());
+            .with(request_log::RequestLog::uncounted()),
+        );
+    if metrics_here {
+        route = route.at("/metrics", metrics::endpoint(metrics_state));
+    }
+    let route = route.with(CatchPanic::new());
     // a function, not a fixed list, so answers carry `Vary: Origin` for caches
     let cors = Cors::new()
         .allow_origins_fn(move |origin| origins.iter().any(|o| o == origin))
@@ -182,57 +206,109 @@ pub fn routes(state: HttpState) -> impl Endpoint {
         .allow_headers(allowed_headers)
         .expose_headers(["x-request-id"])
         .max_age(600);
+    let own_origin = origin_of(&state_public_url);
     route
         .with(cors)
-        .after(|answer| async move { Ok(refusal_as_json(answer)) })
-        .before(|req| async move { Ok(drop_same_origin(req)) })
+        .around(|endpoint, req| async move {
+            let page = is_page(req.uri().path());
+            Ok(refusal_answered(endpoint.call(req).await, page))
+        })
+        .before(move |req| {
+            let own_origin = own_origin.clone();
+            async move { Ok(drop_own_origin(req, own_origin.as_deref())) }
+        })
+}
+
+/// Routes a person opens in a browser, whose refusals are pages, not JSON.
+fn is_page(path: &str) -> bool {
+    path == "/" || path.starts_with("/approvals/vote/")
 }
 
 /// A refusal from the routing layers (a CORS origin, method or header not
-/// allowed, an unknown path) answered like every other refusal: JSON with a
-/// code, and an `x-request-id` to quote.
-fn refusal_as_json(answer: poem::Result<poem::Response>) -> poem::Response {
-    match answer {
-        Ok(response) => response,
-        Err(error) => {
-            let status = error.status();
-            let code = match status.as_u16() {
-                403 => "FORBIDDEN",
-                404 => "NOT_FOUND",
-                405 => "METHOD_NOT_ALLOWED",
-                500.. => "INTERNAL",
-                _ => "VALIDATION",
-            };
-            let mut response = poem::web::Json(serde_json::json!({
-                "errors": [{ "message": error.to_string(), "extensions": { "code": code } }]
-            }))
-            .with_status(status)
-            .into_response();
-            if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
-                response.headers_mut().insert("x-request-id", id);
-            }
-            response
-        }
+/// allowed, an unknown path) answered like every other refusal of its route:
+/// on a page, a page; elsewhere JSON with a code; both with an `x-request-id`.
+fn refusal_answered(answer: poem::Result<poem::Response>, page: bool) -> poem::Response {
+    let error = match answer {
+        Ok(response) => return response,
+        Err(error) => error,
+    };
+    let status = error.status();
+    let code = match status.as_u16() {
+        403 => "FORBIDDEN",
+        404 => "NOT_FOUND",
+        405 => "METHOD_NOT_ALLOWED",
+        500.. => "INTERNAL",
+        _ => "VALIDATION",
+    };
+    let mut response = if page {
+        let text = match code {
+            "FORBIDDEN" => "This page was opened from another site, so nothing was done. Open the link from the e-mail again.",
+            "NOT_FOUND" => "There is nothing at this address.",
+            _ => "This request could not be answered; nothing was done.",
+        };
+        approval_links::message(status, status.canonical_reason().unwrap_or("Refused"), text)
+    } else {
+        poem::web::Json(serde_json::json!({
+            "errors": [{ "message": error.to_string(), "extensions": { "code": code } }]
+        }))
+        .with_status(status)
+        .into_response()
+    };
+    if let Ok(id) = uuid::Uuid::new_v4().to_string().parse() {
+        response.headers_mut().insert("x-request-id", id);
     }
+    response
 }
 
-/// Removes the `Origin` header when it names the server itself (its host and
-/// port equal `Host`), so a same-origin request, such as GraphiQL served here,
-/// which Chromium sends with `Origin`, is not taken for a cross-origin one. The
-/// allow-list is for other origins.
-fn drop_same_origin(mut req: poem::Request) -> poem::Request {
+/// `scheme://host[:port]` of `url`, lower-cased, as a browser sends it in `Origin`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}").to_ascii_lowercase())
+}
+
+/// Removes the `Origin` header when it names the service itself: its host and
+/// port equal `Host` (GraphiQL served here, which Chromium sends with
+/// `Origin`), or it is the origin of `mail.public_url` (the address people
+/// reach it at behind a reverse proxy that passes the upstream `Host`). The
+/// CORS allow-list is for other origins.
+fn drop_own_origin(mut req: poem::Request, own_origin: Option<&str>) -> poem::Request {
     let headers = req.headers();
-    let same = match (headers.get("origin"), headers.get("host")) {
-        (Some(origin), Some(host)) => match (origin.to_str(), host.to_str()) {
-            (Ok(origin), Ok(host)) => origin
-                .split_once("://")
-                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
-            _ => false,
-        },
-        _ => false,
+    let own = match headers.get("origin").and_then(|o| o.to_str().ok()) {
+        Some(origin) => {
+            own_origin.is_some_and(|own| own.eq_ignore_ascii_case(origin))
+                || headers
+                    .get("host")
+                    .and_then(|h| h.to_str().ok())
+                    .is_some_and(|host| {
+                        origin
+                            .split_once("://")
+                            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+                    })
+        }
+        None => false,
     };
-    if same {
+    if own {
         req.headers_mut().remove("origin");
     }
     req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_origin_of_a_public_url_is_its_scheme_and_authority() {
+        assert_eq!(
+            origin_of("https://Desk.Example.com/releasedesk"),
+            Some("https://desk.example.com".into())
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8000"),
+            Some("http://127.0.0.1:8000".into())
+        );
+        assert_eq!(origin_of("desk.example.com"), None);
+        assert_eq!(origin_of("https:///path"), None);
+    }
 }

@@ -1,8 +1,10 @@
 //! One log line per GraphQL request, tagged with a request id that is echoed in
-//! the `x-request-id` response header.
+//! the `x-request-id` response header, and the request counted in the metrics.
 
+use crate::metrics::Metrics;
 use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Longest request id accepted from a client's `x-request-id`.
@@ -24,19 +26,39 @@ pub struct Summary {
 }
 
 /// The middleware; wrap the GraphQL endpoint with it.
-pub struct RequestLog;
+pub struct RequestLog {
+    metrics: Option<Arc<Metrics>>,
+}
+
+impl RequestLog {
+    /// Logs and counts each request in `metrics`.
+    pub fn counted(metrics: Arc<Metrics>) -> Self {
+        Self {
+            metrics: Some(metrics),
+        }
+    }
+
+    /// Logs each request only (a route that is not GraphQL).
+    pub fn uncounted() -> Self {
+        Self { metrics: None }
+    }
+}
 
 impl<E: Endpoint> Middleware<E> for RequestLog {
     type Output = RequestLogEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
-        RequestLogEndpoint { inner }
+        RequestLogEndpoint {
+            inner,
+            metrics: self.metrics.clone(),
+        }
     }
 }
 
 /// [`RequestLog`] around an endpoint.
 pub struct RequestLogEndpoint<E> {
     inner: E,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
@@ -53,12 +75,20 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             .get::<Summary>()
             .cloned()
             .unwrap_or_default();
+        let elapsed = started.elapsed();
+        if let Some(metrics) = &self.metrics {
+            metrics.observe_request(
+                summary.operation.as_deref(),
+                &summary.outcome,
+                elapsed.as_secs_f64(),
+            );
+        }
         tracing::info!(
             request_id = %request_id,
             method = %method,
             operation = %summary.operation.as_deref().unwrap_or("-"),
             actor = %summary.actor.as_deref().unwrap_or("-"),
-            duration_ms = started.elapsed().as_millis() as u64,
+            duration_ms = elapsed.as_millis() as u64,
             outcome = %summary.outcome,
             direct = summary.direct,
             "graphql request"

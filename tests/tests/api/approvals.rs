@@ -804,10 +804,35 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
         .unwrap();
     assert_eq!(page.status(), 400);
     assert_eq!(status(app, &id).await, "REQUESTED");
-    // confirming records the vote
+    // a form posted from another site is refused with a page, recording nothing
+    let foreign = app
+        .http()
+        .post(format!("{}{approve}", app.base_url))
+        .header("origin", "https://elsewhere.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("comment=Not+mine")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(foreign.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(foreign.text().await.unwrap().contains("another site"));
+    assert_eq!(status(app, &id).await, "REQUESTED");
+    // confirming records the vote; the page was served behind a reverse
+    // proxy at mail.public_url that passes the upstream Host, as nginx does
     let confirmed = app
         .http()
         .post(format!("{}{approve}", app.base_url))
+        .header("origin", "http://releasedesk.example.com")
+        .header(
+            "referer",
+            format!("http://releasedesk.example.com{approve}"),
+        )
+        .header("x-forwarded-host", "releasedesk.example.com")
+        .header("x-forwarded-proto", "http")
         .header("content-type", "application/x-www-form-urlencoded")
         .body("comment=Fine+by+me")
         .send()

@@ -73,7 +73,7 @@ async fn a_run_resumed_after_its_lease_was_taken_over_commits_nothing(app: &Test
     // heartbeats every 15 real minutes: none falls inside the test
     let options = || RunnerOptions {
         lease: std::time::Duration::from_secs(3600),
-        schedules: Default::default(),
+        ..RunnerOptions::default()
     };
     let ctx = app.context().jobs.context().clone();
     let frozen = Runner::new(ctx.clone(), vec![job.clone()], options()).unwrap();

@@ -20,6 +20,7 @@ mod lifecycle;
 mod live;
 mod live_replicas;
 mod master_phase;
+mod metrics;
 mod packages;
 mod pagination;
 mod people;
