@@ -176,6 +176,7 @@ pub async fn job_runner(
             statement: Duration::from_millis(settings.jobs.statement_timeout_ms),
         },
         lease: None,
+        slot: None,
     };
     let options = jobs::RunnerOptions {
         lease: Duration::from_secs(settings.jobs.lease_seconds.max(1)),

@@ -45,6 +45,10 @@ pub struct JobContext {
     pub timeouts: JobTimeouts,
     /// The run this context works for; set by the runner for each run.
     pub lease: Option<Lease>,
+    /// The schedule slot the run is for, set by the runner: the slot it
+    /// claimed, or for a manual run the job's latest slot at or before now.
+    /// Jobs that report on periods end them here, not at the moment they run.
+    pub slot: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// How long a job's unit of work may wait for a lock and run one statement.

@@ -1,5 +1,6 @@
-//! `release-report`: stores the release report of the period that ended at the
-//! start of today (UTC) and e-mails it to every release manager: HTML with the
+//! `release-report`: stores the release report of the period that ends at the
+//! start of its slot's day (UTC), so a late or catch-up run reports the same
+//! period the slot would have, and e-mails it to every release manager: HTML with the
 //! key figures and a chart (a PNG shown inline by Content-ID), plus the
 //! releases as a CSV attachment. The snapshot's period is unique and the
 //! e-mails are queued in the same unit of work only when the snapshot is new,
@@ -30,12 +31,11 @@ impl Job for ReleaseReportJob {
 
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, Result<Counts, String>> {
         Box::pin(async move {
-            let now = ctx.clock.now();
-            let to = now
+            let slot = ctx.slot.unwrap_or_else(|| ctx.clock.now());
+            let to = slot
                 .date_naive()
                 .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc())
-                .unwrap_or(now);
+                .map_or(slot, |t| t.and_utc());
             let from = to - Duration::days(i64::from(ctx.report_period_days.clamp(1, 366)));
             ctx.write(async |tx| store_and_send(tx, ctx, from, to).await)
                 .await

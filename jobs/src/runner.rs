@@ -219,6 +219,9 @@ impl Runner {
             run_id: run.id,
             runner: self.inner.id.clone(),
         });
+        ctx.slot = run
+            .slot
+            .or_else(|| entry.schedule.latest_at_or_before(run.started_at));
         let job = entry.job.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move { job.run(&ctx).await }));
         let mut check_in = tokio::time::interval(self.heartbeat_interval());

@@ -7,11 +7,12 @@
 use crate::fixtures::{self, window};
 use chrono::{Duration, TimeZone, Utc};
 use entities::entity::{release, report_snapshot, Role};
+use entities::Clock;
 use jobs::Job;
 use mail_parser::MimeHeaders;
 use releasedesk_tests::smtp::SmtpSink;
 use releasedesk_tests::{error_code, on_both_databases, test_settings, TestApp};
-use sea_orm::{prelude::*, sea_query::Expr};
+use sea_orm::{prelude::*, sea_query::Expr, QueryOrder};
 use serde_json::{json, Value};
 
 const ADD: &str = "mutation($input: AddCostLineInput!) { addCostLine(input: $input) {
@@ -422,7 +423,49 @@ async fn the_report_matches_a_hand_computed_data_set(app: &TestApp) {
     assert_eq!(error_code(&refused), Some("FORBIDDEN"));
 }
 
+/// A first start on a Wednesday, a manual run, and a run a day late each
+/// report the Monday-to-Monday period of the slot they are for: the periods
+/// follow the cadence and never overlap.
+async fn a_late_run_reports_the_period_of_its_slot(app: &TestApp) {
+    app.user("Rita Manager", &[Role::ReleaseManager]).await;
+    let runner = &app.context().jobs;
+    let periods = || async {
+        report_snapshot::Entity::find()
+            .order_by_asc(report_snapshot::Column::PeriodFrom)
+            .all(app.database())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.period_from, s.period_to))
+            .collect::<Vec<_>>()
+    };
+    let day = |d: u32, m: u32| Utc.with_ymd_and_hms(2026, m, d, 0, 0, 0).unwrap();
+    // Friday 27 November 09:00 → Wednesday 2 December 10:00
+    app.clock.advance(Duration::days(5) + Duration::hours(1));
+    let first = runner.tick("release-report").await.unwrap().expect("a run");
+    assert_eq!(
+        first.slot,
+        Some(Utc.with_ymd_and_hms(2026, 11, 30, 6, 0, 0).unwrap())
+    );
+    assert_eq!(periods().await, [(day(23, 11), day(30, 11))]);
+    // a manual run on Thursday is for the same slot: nothing new
+    app.clock.advance(Duration::days(1));
+    let manual = runner
+        .run_now("release-report", entities::Stamp::system(app.clock.now()))
+        .await
+        .unwrap();
+    assert_eq!(manual.changed, 0, "{manual:?}");
+    // Tuesday 8 December, a day after the slot
+    app.clock.advance(Duration::days(5));
+    runner.tick("release-report").await.unwrap().expect("a run");
+    assert_eq!(
+        periods().await,
+        [(day(23, 11), day(30, 11)), (day(30, 11), day(7, 12))]
+    );
+}
+
 on_both_databases!(
+    a_late_run_reports_the_period_of_its_slot,
     the_ledger_is_append_only_with_reversals_in_one_currency,
     figures_freeze_at_completion_and_closure,
     a_master_rolls_up_its_phases_and_the_job_repairs_drift,
