@@ -49,33 +49,37 @@ fn checked(path: &Path, key: String) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Writes a fresh key to `path` (replacing it when `replace`), owner-only.
+/// The key is written whole to a file of its own first and then linked (or,
+/// when replacing, renamed) into place, so a replica starting at the same
+/// moment reads either no key file or a complete one, never a partial one.
 fn write_new(path: &Path, replace: bool) -> anyhow::Result<Vec<u8>> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
     let key = hex::encode(bytes);
+    let temporary = path.with_extension(format!("new-{}", &key[..16]));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if replace {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let temporary = path.with_extension("new");
-    let target = if replace { temporary.as_path() } else { path };
     let mut file = options
-        .open(target)
-        .with_context(|| format!("writing the link key {}", target.display()))?;
+        .open(&temporary)
+        .with_context(|| format!("writing the link key {}", temporary.display()))?;
     file.write_all(key.as_bytes())?;
     file.sync_all()?;
-    if replace {
+    drop(file);
+    let placed = if replace {
         std::fs::rename(&temporary, path)
-            .with_context(|| format!("replacing the link key {}", path.display()))?;
+    } else {
+        // a hard link fails when the name exists, and never shows a partial file
+        std::fs::hard_link(&temporary, path)
+    };
+    if !replace {
+        let _ = std::fs::remove_file(&temporary);
     }
+    placed.with_context(|| format!("placing the link key {}", path.display()))?;
     Ok(key.into_bytes())
 }
 
@@ -112,4 +116,40 @@ pub async fn rotate(settings: &Settings, db: &DatabaseConnection) -> anyhow::Res
         .await?
         .rows_affected;
     Ok(Rotated { votes_to_mail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Barrier};
+
+    #[test]
+    fn replicas_starting_together_in_one_folder_read_one_whole_key() {
+        let folder = std::env::temp_dir().join(format!("releasedesk-key-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let mut settings = Settings::default();
+        settings.mail.link_key_file = folder.join("releasedesk.key");
+        let start = Arc::new(Barrier::new(8));
+        let replicas: Vec<_> = (0..8)
+            .map(|_| {
+                let (settings, start) = (settings.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    link_key(&settings).map_err(|err| err.to_string())
+                })
+            })
+            .collect();
+        let keys: Vec<_> = replicas
+            .into_iter()
+            .map(|replica| replica.join().unwrap().unwrap())
+            .collect();
+        assert_eq!(keys[0].len(), 64);
+        assert!(keys.iter().all(|key| key == &keys[0]), "one key for all");
+        let left: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the key file stays");
+        let rotated = write_new(&settings.mail.link_key_file, true).unwrap();
+        assert_ne!(rotated, keys[0]);
+        assert_eq!(link_key(&settings).unwrap(), rotated);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
 }
