@@ -286,21 +286,15 @@ impl Default for Metrics {
 /// Open, idle and most connections of the pool.
 fn pool_figures(db: &DatabaseConnection) -> (u32, u32, u32) {
     match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            (
-                pool.size(),
-                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                pool.options().get_max_connections(),
-            )
-        }
-        _ => {
-            let pool = db.get_sqlite_connection_pool();
-            (
-                pool.size(),
-                u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                pool.options().get_max_connections(),
-            )
-        }
+        sea_orm::DbBackend::Postgres => figures_of(db.get_postgres_connection_pool()),
+        _ => figures_of(db.get_sqlite_connection_pool()),
     }
+}
+
+fn figures_of<DB: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<DB>) -> (u32, u32, u32) {
+    (
+        pool.size(),
+        u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        pool.options().get_max_connections(),
+    )
 }
