@@ -1,6 +1,5 @@
 //! People and the stakeholders of releases.
 
-use super::error::to_graphql;
 use super::error::{internal, parse_id, GqlResultExt};
 use super::guard::{self, viewer};
 use super::loaders::PersonById;
@@ -11,7 +10,6 @@ use async_graphql::{Context, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{person, stakeholder, Role, StakeholderRole};
 use entities::policy::Capability;
-use entities::DomainError;
 use entities::{access, people, stakeholders};
 
 /// Most people one `people` call returns.
@@ -36,19 +34,21 @@ impl Person {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// The person's roles; visible to themself and to administrators.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
+    /// The person's roles, or null when the caller may not see them: everyone
+    /// sees their own, administrators see everyone's.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Option<Vec<Role>>> {
         let viewer = viewer(ctx)?;
         if viewer.person.id == self.0.id {
-            return Ok(viewer.roles.clone());
+            return Ok(Some(viewer.roles.clone()));
         }
         if !viewer.actor().may_see_roles_of(self.0.id) {
-            return Err(to_graphql(&DomainError::Forbidden(
-                "only administrators see other people's roles".into(),
-            )));
+            return Ok(None);
         }
         let services = ctx.data::<AppContext>()?;
-        access::roles_of(&services.db, self.0.id).await.gql()
+        access::roles_of(&services.db, self.0.id)
+            .await
+            .gql()
+            .map(Some)
     }
 }
 
