@@ -1,9 +1,9 @@
-//! Reading the event rows that make up `Release.history`; they are written by
-//! the unit of work ([`crate::Tx::record`]). An entry that names another
-//! release (a change linked from it, a schedule that followed it, a master's
-//! cancel) shows that release only to those who may see it.
+//! Reading the event rows that make up `Release.history` and `Change.history`;
+//! they are written by the unit of work ([`crate::Tx::record`]). An entry that
+//! names another release (a change linked from it, a schedule that followed
+//! it, a master's cancel) shows that release only to those who may see it.
 
-use crate::entity::{history_event, release, EventKind};
+use crate::entity::{history_event, release, EventKind, SubjectType};
 use crate::kit::group_by;
 use crate::releases::list::Visibility;
 use crate::DomainResult;
@@ -27,15 +27,46 @@ pub async fn for_releases<C: ConnectionTrait>(
         .all(db)
         .await?;
     if let Some(visibility) = visibility {
-        redact(db, visibility, &mut rows).await?;
+        redact(db, visibility, Seen::OwnRelease, &mut rows).await?;
     }
     Ok(group_by(rows, |row| row.release_id))
+}
+
+/// The history of each change request in `change_ids`, oldest first, with
+/// the same redaction as [`for_releases`]: here even the release a row was
+/// recorded under is checked, since seeing a change does not show its
+/// release. One query, and one more when the entries name releases.
+pub async fn for_changes<C: ConnectionTrait>(
+    db: &C,
+    change_ids: &[i32],
+    visibility: Option<Visibility>,
+) -> DomainResult<HashMap<i32, Vec<history_event::Model>>> {
+    let mut rows = history_event::Entity::find()
+        .filter(history_event::Column::SubjectType.eq(SubjectType::Change))
+        .filter(history_event::Column::SubjectId.is_in(change_ids.iter().copied()))
+        .order_by_asc(history_event::Column::Id)
+        .all(db)
+        .await?;
+    if let Some(visibility) = visibility {
+        redact(db, visibility, Seen::Nothing, &mut rows).await?;
+    }
+    Ok(group_by(rows, |row| row.subject_id))
+}
+
+/// Which releases the reader is known to see already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// The release each row belongs to (reading that release's history).
+    OwnRelease,
+    /// None: every release named is checked.
+    Nothing,
 }
 
 /// Blanks every mention of a release the viewer may not see.
 async fn redact<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
+    seen: Seen,
     rows: &mut [history_event::Model],
 ) -> DomainResult<()> {
     let named: BTreeSet<i32> = rows
@@ -43,7 +74,7 @@ async fn redact<C: ConnectionTrait>(
         .flat_map(|row| {
             mentions(row)
                 .into_iter()
-                .filter(|id| Some(*id) != row.release_id)
+                .filter(move |id| seen == Seen::Nothing || Some(*id) != row.release_id)
         })
         .collect();
     if named.is_empty() {

@@ -3,7 +3,8 @@
 
 use super::error::{internal, list_limit, parse_id, GqlResultExt};
 use super::guard;
-use super::loaders::{ItemsOfChange, PersonById, ReleaseById};
+use super::history::ReleaseEvent;
+use super::loaders::{HistoryOfChange, ItemsOfChange, PersonById, ReleaseById};
 use super::package::ConfigurationItem;
 use super::people::Person;
 use super::release::Release;
@@ -86,6 +87,20 @@ impl Change {
             .unwrap_or_default()
             .into_iter()
             .map(ConfigurationItem)
+            .collect())
+    }
+    /// What happened to the change, oldest first, linked or not; a release
+    /// the caller may not see is named "another release".
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseEvent>> {
+        let rows = ctx
+            .data::<RequestLoader>()?
+            .load_one(HistoryOfChange(self.0.id))
+            .await
+            .gql()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(ReleaseEvent)
             .collect())
     }
     async fn updated_at(&self) -> DateTime<Utc> {

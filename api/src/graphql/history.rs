@@ -5,7 +5,7 @@ use async_graphql::{Context, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{history_event, EventKind};
 
-/// One recorded change to a release or one of its milestones.
+/// One recorded change to a release, one of its milestones or a change request.
 pub struct ReleaseEvent(pub history_event::Model);
 
 // serial: its fields read the row or the warmed loader (see graphql/mod.rs)

@@ -67,6 +67,9 @@ pub struct ItemsOfChange(pub i32);
 /// The history of a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub i32);
+/// The history of a change request.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HistoryOfChange(pub i32);
 /// The items of a milestone template.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ItemsOf(pub i32);
@@ -320,6 +323,23 @@ impl Loader<HistoryOf> for DbLoader {
             keys,
             |k| k.0,
             history::for_releases(&self.db, &ids, self.visibility).await?,
+        ))
+    }
+}
+
+impl Loader<HistoryOfChange> for DbLoader {
+    type Value = Vec<history_event::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[HistoryOfChange],
+    ) -> LoadResult<HistoryOfChange, Vec<history_event::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            history::for_changes(&self.db, &ids, self.visibility).await?,
         ))
     }
 }

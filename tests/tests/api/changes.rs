@@ -216,7 +216,92 @@ async fn change_managers_manage_changes_and_stakeholders_do_not(app: &TestApp) {
     }
 }
 
+const CHANGE_HISTORY: &str = "kind field from to note actor { name }";
+
+async fn a_change_keeps_its_own_history_linked_or_not(app: &TestApp) {
+    let owner = fixtures::person(app, "Owner").await;
+    let (sam_id, sam) = app.user("Sam Stakeholder", &[]).await;
+    let hidden =
+        fixtures::release(app, &owner, json!({ "title": "Hidden", "type": "MINOR" })).await;
+    let shared =
+        fixtures::release(app, &owner, json!({ "title": "Shared", "type": "MINOR" })).await;
+    app.ok(
+        "mutation($r: ID!, $p: ID!) { addStakeholder(input: { releaseId: $r, personId: $p, role: TESTER }) { id } }",
+        json!({ "r": shared["id"], "p": sam_id.to_string() }),
+    )
+    .await;
+    let change = create_change(app, &owner, 0).await;
+    let edited = app
+        .ok(
+            UPDATE_CHANGE,
+            json!({ "id": change["id"], "v": change["version"], "i": { "state": "SCHEDULED" } }),
+        )
+        .await;
+    let history_of = |body: &Value| -> Vec<(String, Value)> {
+        body.as_array()
+            .expect("history")
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap().to_owned(), e.clone()))
+            .collect()
+    };
+    let unlinked = app
+        .ok(
+            &format!("query($id: ID!) {{ change(id: $id) {{ history {{ {CHANGE_HISTORY} }} }} }}"),
+            json!({ "id": change["id"] }),
+        )
+        .await;
+    let events = history_of(&unlinked["change"]["history"]);
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["CHANGE_CREATED", "CHANGE_UPDATED"], "{unlinked}");
+    assert_eq!(events[0].1["actor"]["name"], "Test Admin");
+    assert_eq!(events[1].1["field"], "state");
+    assert_eq!(events[1].1["to"], "SCHEDULED");
+    assert!(edited["updateChange"]["version"].as_i64() > change["version"].as_i64());
+
+    // linked to a release Sam may not see, then moved to one Sam may
+    link(app, &change, &hidden).await;
+    app.ok(
+        "mutation($c: ID!) { unlinkChange(id: $c) { id } }",
+        json!({ "c": change["id"] }),
+    )
+    .await;
+    link(app, &change, &shared).await;
+    let query = format!(
+        "query($id: ID!) {{ release(id: $id) {{ changes {{ id history {{ {CHANGE_HISTORY} }} }} }} }}"
+    );
+    let as_admin = app.ok(&query, json!({ "id": shared["id"] })).await;
+    let as_sam = app
+        .as_bearer(Some(&sam))
+        .ok(&query, json!({ "id": shared["id"] }))
+        .await;
+    let full = history_of(&as_admin["release"]["changes"][0]["history"]);
+    let seen = history_of(&as_sam["release"]["changes"][0]["history"]);
+    assert_eq!(
+        full.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        seen.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "Sam sees every event of a change on a release of theirs"
+    );
+    assert!(full.len() > 4, "{as_admin}");
+    let hidden_id = hidden["id"].as_str().unwrap();
+    let names_hidden = |event: &Value| {
+        event["from"] == hidden_id
+            || event["to"] == hidden_id
+            || event["note"]
+                .as_str()
+                .is_some_and(|n| n.contains(&format!("release {hidden_id}")))
+    };
+    assert!(
+        full.iter().any(|(_, e)| names_hidden(e)),
+        "an administrator sees the hidden release named: {as_admin}"
+    );
+    assert!(
+        !seen.iter().any(|(_, e)| names_hidden(e)),
+        "Sam never sees the hidden release: {as_sam}"
+    );
+}
+
 on_both_databases!(
+    a_change_keeps_its_own_history_linked_or_not,
     a_linked_change_follows_its_release_and_is_read_only,
     a_change_linked_to_a_phase_follows_the_phase,
     change_managers_manage_changes_and_stakeholders_do_not,

@@ -149,7 +149,6 @@ impl Release {
         let rows = loader.load_one(ConflictsOf(self.0.clone())).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Conflict).collect())
     }
-    /// Every change to the release and its milestones, oldest first.
     /// Budget, running and final cost, and the variance.
     async fn cost(&self, ctx: &Context<'_>) -> Result<crate::graphql::cost::ReleaseCost> {
         let app = ctx.data::<crate::context::AppContext>()?;
@@ -179,6 +178,8 @@ impl Release {
             .map(crate::graphql::approval::Approval)
             .collect())
     }
+    /// Every change to the release, its milestones and the changes linked to
+    /// it, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReleaseEvent>> {
         let loader = ctx.data::<RequestLoader>()?;
         let rows = loader.load_one(HistoryOf(self.0.id)).await.gql()?;
