@@ -65,7 +65,7 @@ hz=$(getconf CLK_TCK)
 printf '%-32s %-5s %9s %14s %16s\n' binary query req/s "server ms/req" "postgres ms/req"
 for bin in "$@"; do
   port=$(( 30000 + RANDOM % 20000 ))
-  RELEASEDESK_SERVER__BIND="127.0.0.1:$port" RELEASEDESK_JOBS=off RELEASEDESK_ENV=production \
+  RELEASEDESK_SERVER__BIND="127.0.0.1:$port" RELEASEDESK_JOBS__ENABLED=off RELEASEDESK_ENV=production \
     "$bin" serve >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.2; done

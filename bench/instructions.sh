@@ -32,7 +32,7 @@ token=$("$1" seed-bench --releases 2000 | tail -n 1)
 
 measure() { # binary label
   local bin=$1 label=$2 port=$(( 30000 + RANDOM % 20000 ))
-  RELEASEDESK_SERVER__BIND=127.0.0.1:$port RELEASEDESK_JOBS=off RELEASEDESK_ENV=production \
+  RELEASEDESK_SERVER__BIND=127.0.0.1:$port RELEASEDESK_JOBS__ENABLED=off RELEASEDESK_ENV=production \
     valgrind --tool=callgrind --callgrind-out-file="$work/$label.out" "$bin" serve >"$work/$label.log" 2>&1 &
   local server=$!
   for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done

@@ -29,7 +29,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-export RELEASEDESK_DATABASE__URL=$url RELEASEDESK_LOG__FILTER=warn RELEASEDESK_JOBS=off RELEASEDESK_ENV=production
+export RELEASEDESK_DATABASE__URL=$url RELEASEDESK_LOG__FILTER=warn RELEASEDESK_JOBS__ENABLED=off RELEASEDESK_ENV=production
 "$bin" migrate >/dev/null
 token=$("$bin" admin create --email bench@example.com --name Bench | grep -o 'rdk_[0-9a-f]*' | head -n 1)
 (cd "$work" && RELEASEDESK_SERVER__BIND=127.0.0.1:18181 exec "$OLDPWD/$bin" serve) &

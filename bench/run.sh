@@ -71,7 +71,7 @@ wait_for() { # url
 }
 
 start_releasedesk() { # url port -> pid in $started
-  RELEASEDESK_DATABASE__URL="$1" RELEASEDESK_SERVER__BIND="127.0.0.1:$2" RELEASEDESK_JOBS=off \
+  RELEASEDESK_DATABASE__URL="$1" RELEASEDESK_SERVER__BIND="127.0.0.1:$2" RELEASEDESK_JOBS__ENABLED=off \
     RELEASEDESK_LOG__FILTER=warn RELEASEDESK_ENV=production "$bin" serve >"$work/releasedesk-$2.log" 2>&1 &
   started=$!; pids+=("$started")
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$2/health" && return 0; sleep 0.2; done

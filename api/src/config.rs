@@ -286,8 +286,8 @@ impl Default for JwtSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct JobsSettings {
-    /// Tick the scheduled jobs on this replica (`RELEASEDESK_JOBS=off` turns it
-    /// off); manual runs work either way. Takes `on`/`off` as well as booleans.
+    /// Tick the scheduled jobs on this replica (`RELEASEDESK_JOBS__ENABLED=off`
+    /// turns it off); manual runs work either way. Takes `on`/`off` as well as booleans.
     #[serde(deserialize_with = "on_off")]
     pub enabled: bool,
     /// Cron expressions (six fields, seconds first, UTC) by job name, replacing
@@ -499,39 +499,6 @@ fn on_off<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::
     }
 }
 
-/// The section path of a flat variable name from before configuration had
-/// sections (`RELEASEDESK_BIND`, `RELEASEDESK_DATABASE_URL`…), still accepted.
-fn legacy_key(flat: &str) -> Option<&'static str> {
-    Some(match flat {
-        "bind" => "server.bind",
-        "graphiql" => "server.graphiql",
-        "cors_origins" => "server.cors_origins",
-        "cors_allow_headers" => "server.cors_allow_headers",
-        "max_body_bytes" => "server.max_body_bytes",
-        "batching" => "server.batching",
-        "max_batch_size" => "server.max_batch_size",
-        "database_url" => "database.url",
-        "db_max_connections" => "database.max_connections",
-        "migrate_on_start" => "database.migrate_on_start",
-        "introspection" => "graphql.introspection",
-        "max_depth" => "graphql.max_depth",
-        "max_complexity" => "graphql.max_complexity",
-        "max_aliases" => "graphql.max_aliases",
-        "jwt_hs256_secret" => "auth.jwt.hs256_secret",
-        "jwt_jwks_path" => "auth.jwt.jwks_path",
-        "jwt_issuer" => "auth.jwt.issuer",
-        "jwt_audience" => "auth.jwt.audience",
-        "jwt_leeway_seconds" => "auth.jwt.leeway_seconds",
-        "jwt_email_claim" => "auth.jwt.email_claim",
-        "jwt_roles_claim" => "auth.jwt.roles_claim",
-        "jwt_grant_roles" => "auth.jwt.grant_roles",
-        "jobs" => "jobs.enabled",
-        "log" => "log.filter",
-        "log_format" => "log.format",
-        _ => return None,
-    })
-}
-
 /// The scheme of a database URL, safe to log.
 pub fn database_kind(url: &str) -> &str {
     url.split_once(':').map_or("unknown", |(scheme, _)| scheme)
@@ -568,12 +535,7 @@ impl Settings {
                         let key = key.as_str().to_ascii_uppercase();
                         key != "CONFIG" && !key.starts_with(TEST_HARNESS_PREFIX)
                     })
-                    .map(|key| {
-                        let key = key.as_str().to_ascii_lowercase();
-                        legacy_key(&key)
-                            .map_or_else(|| key.replace("__", "."), str::to_owned)
-                            .into()
-                    }),
+                    .map(|key| key.as_str().to_ascii_lowercase().replace("__", ".").into()),
             )
     }
 
@@ -733,14 +695,11 @@ mod tests {
             jail.set_env("RELEASEDESK_DATABASE__URL", "postgres://db/two");
             let settings: Settings = Settings::figment(Toml::string("")).extract()?;
             assert_eq!(settings.database.url.expose(), "postgres://db/two");
-            // the flat names from before sections still work
-            jail.set_env("RELEASEDESK_BIND", "127.0.0.1:9999");
-            jail.set_env("RELEASEDESK_LOG_FORMAT", "json");
+            jail.set_env("RELEASEDESK_LOG__FORMAT", "json");
             let settings: Settings = Settings::figment(Toml::string("")).extract()?;
-            assert_eq!(settings.server.bind, "127.0.0.1:9999");
             assert_eq!(settings.log.format, LogFormat::Json);
             assert!(settings.jobs.enabled);
-            jail.set_env("RELEASEDESK_JOBS", "off");
+            jail.set_env("RELEASEDESK_JOBS__ENABLED", "off");
             jail.set_env(
                 "RELEASEDESK_JOBS__SCHEDULES__CHANGE_SCHEDULE_SYNC",
                 "*/2 * * * * *",
@@ -751,10 +710,14 @@ mod tests {
                 settings.jobs.schedules_by_job()["change-schedule-sync"],
                 "*/2 * * * * *"
             );
-            jail.set_env("RELEASEDESK_BNID", "x");
-            assert!(Settings::figment(Toml::string(""))
-                .extract::<Settings>()
-                .is_err());
+            // a typo, and a flat name without its section, are refused
+            for unknown in ["RELEASEDESK_BNID", "RELEASEDESK_BIND"] {
+                jail.clear_env();
+                jail.set_env(unknown, "127.0.0.1:9999");
+                assert!(Settings::figment(Toml::string(""))
+                    .extract::<Settings>()
+                    .is_err());
+            }
             Ok(())
         });
     }

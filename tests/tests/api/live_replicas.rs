@@ -56,7 +56,7 @@ async fn a_subscriber_on_one_replica_hears_every_writer() {
     std::fs::create_dir_all(&folder).unwrap();
     let binary = binary();
     let settings = [
-        ("RELEASEDESK_JOBS", "off"),
+        ("RELEASEDESK_JOBS__ENABLED", "off"),
         ("RELEASEDESK_DATABASE__MIGRATE_ON_START", "false"),
         // identities stay cached for minutes: only the live event drops them
         ("RELEASEDESK_AUTH__CACHE_SECONDS", "300"),

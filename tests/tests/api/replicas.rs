@@ -575,7 +575,7 @@ async fn a_database_restart_under_load_refuses_cleanly_and_loses_nothing() {
     std::fs::create_dir_all(&folder).unwrap();
     let binary = binary();
     let settings = [
-        ("RELEASEDESK_JOBS", "off"),
+        ("RELEASEDESK_JOBS__ENABLED", "off"),
         ("RELEASEDESK_LOG__FILTER", "info"),
     ];
     let mut replicas = Replicas(vec![

@@ -11,6 +11,21 @@ fn committed_schema_matches_the_served_one() {
     );
 }
 
+/// Every GraphQL example of the README validates against the schema on its
+/// own, as GraphiQL checks a pasted block.
+#[tokio::test]
+async fn the_readme_examples_paste_into_graphiql() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    crate::clients::node(
+        "readme-examples.mjs",
+        vec![
+            root.join("schema.graphql").display().to_string(),
+            root.join("README.md").display().to_string(),
+        ],
+    )
+    .await;
+}
+
 /// What introspection answers agrees with the committed SDL where the library's
 /// SDL export and its introspection used to differ.
 async fn introspection_agrees_with_the_committed_schema(app: &releasedesk_tests::TestApp) {
