@@ -166,7 +166,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         count += 1;
     }
     workflow::transition_release(&mut tx, master.id, ReleaseAction::Submit, None).await?;
-    board_approves(&mut tx, bora, approvals::release_key(master.id)).await?;
+    board_approves(&mut tx, bora, Asked::Release(master.id)).await?;
     for action in [ReleaseAction::Submit, ReleaseAction::Approve] {
         workflow::transition_release(&mut tx, phases[0], action, None).await?;
     }
@@ -197,7 +197,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     stakeholders::add(&mut tx, mail.id, ivan, StakeholderRole::Implementer, true).await?;
     stakeholders::add(&mut tx, mail.id, tess, StakeholderRole::Tester, true).await?;
     workflow::transition_release(&mut tx, mail.id, ReleaseAction::Submit, None).await?;
-    board_approves(&mut tx, bora, approvals::release_key(mail.id)).await?;
+    board_approves(&mut tx, bora, Asked::Release(mail.id)).await?;
     workflow::transition_release(&mut tx, mail.id, ReleaseAction::Start, None).await?;
     let plan = milestones::for_releases(tx.db(), &[mail.id])
         .await?
@@ -205,7 +205,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
         .and_then(|m| m.into_iter().next());
     if let Some(plan) = plan {
         workflow::transition_milestone(&mut tx, plan.id, MilestoneAction::Complete).await?;
-        board_approves(&mut tx, bora, approvals::milestone_key(plan.id)).await?;
+        board_approves(&mut tx, bora, Asked::Milestone(plan.id)).await?;
     }
 
     // A minor release still being planned, with hand-made milestones.
@@ -255,7 +255,7 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     .await?;
     count += 1;
     workflow::transition_release(&mut tx, emergency.id, ReleaseAction::Submit, None).await?;
-    board_approves(&mut tx, bora, approvals::release_key(emergency.id)).await?;
+    board_approves(&mut tx, bora, Asked::Release(emergency.id)).await?;
     for action in [ReleaseAction::Start, ReleaseAction::Complete] {
         workflow::transition_release(&mut tx, emergency.id, action, None).await?;
     }
@@ -298,9 +298,22 @@ pub async fn seed(db: &DatabaseConnection, clock: &dyn Clock) -> DomainResult<Se
     })
 }
 
-/// Board member `member` approves the open request of `subject_key`, if the board was asked.
-async fn board_approves(tx: &mut Tx, member: i32, subject_key: String) -> DomainResult<()> {
-    if let Some(request) = approvals::open_request(tx.db(), &subject_key).await? {
+/// What the board is asked to approve in the demo.
+#[derive(Clone, Copy)]
+enum Asked {
+    Release(i32),
+    Milestone(i32),
+}
+
+/// Board member `member` approves the open request of `asked` when the board
+/// was asked; otherwise a release manager's direct approval of the release
+/// decides (a milestone without a request completed already).
+async fn board_approves(tx: &mut Tx, member: i32, asked: Asked) -> DomainResult<()> {
+    let key = match asked {
+        Asked::Release(id) => approvals::release_key(id),
+        Asked::Milestone(id) => approvals::milestone_key(id),
+    };
+    if let Some(request) = approvals::open_request(tx.db(), &key).await? {
         let vote = approvals::VoteInput {
             request_id: request.id,
             decision: entities::entity::VoteDecision::Approved,
@@ -309,6 +322,8 @@ async fn board_approves(tx: &mut Tx, member: i32, subject_key: String) -> Domain
             delegate_to: None,
         };
         approvals::cast_vote_for(tx, member, vote).await?;
+    } else if let Asked::Release(id) = asked {
+        workflow::transition_release(tx, id, ReleaseAction::Approve, None).await?;
     }
     Ok(())
 }

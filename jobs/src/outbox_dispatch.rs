@@ -84,10 +84,12 @@ pub async fn send_claimed(
             continue;
         }
         counts.examined += 1;
-        // approve and reject links are signed here, in memory only
+        // approve and reject links are made and signed here, in memory only
+        let link =
+            |body: &str, kind| links::render_marked(&mail.link_key, &mail.public_url, body, kind);
         let rendered = outbox_message::Model {
-            text_body: links::sign_marked(&mail.link_key, &row.text_body),
-            html_body: links::sign_marked(&mail.link_key, &row.html_body),
+            text_body: link(&row.text_body, links::Body::Text),
+            html_body: link(&row.html_body, links::Body::Html),
             ..row.clone()
         };
         let result = mail.mailer.send(&rendered).await;

@@ -15,6 +15,7 @@ mod m20261127_000009_costs_reports;
 mod m20261127_000010_milestone_index;
 mod m20261203_000011_approval_requester;
 mod m20261203_000012_link_key_out_of_the_database;
+mod m20261204_000013_board_governs;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_milestone_index::Migration),
             Box::new(m20261203_000011_approval_requester::Migration),
             Box::new(m20261203_000012_link_key_out_of_the_database::Migration),
+            Box::new(m20261204_000013_board_governs::Migration),
         ]
     }
 }

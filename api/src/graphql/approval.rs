@@ -169,7 +169,7 @@ pub struct ReviewBoardPolicy(review_board_policy::Model);
 
 #[Object]
 impl ReviewBoardPolicy {
-    /// ALL (default), MAJORITY, QUORUM or ANY; EMERGENCY releases always take ANY.
+    /// ALL (default), MAJORITY, QUORUM or ANY; EMERGENCY requests always take ANY.
     async fn rule(&self) -> DecisionRule {
         self.0.rule
     }
@@ -183,6 +183,16 @@ impl ReviewBoardPolicy {
     /// Hours between reminders to approvers who have not voted.
     async fn reminder_hours(&self) -> i32 {
         self.0.reminder_hours
+    }
+    /// The board decides every MAJOR release; otherwise only releases made
+    /// from a template that asks for it (the default major template does).
+    async fn every_major(&self) -> bool {
+        self.0.every_major
+    }
+    /// The board decides every EMERGENCY release, by any one member;
+    /// otherwise only those whose template asks for it.
+    async fn emergency_by_any_member(&self) -> bool {
+        self.0.emergency_by_any_member
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
@@ -467,6 +477,11 @@ pub struct ReviewBoardPolicyInput {
     pub due_hours: i32,
     /// Hours between reminders (1 to 168).
     pub reminder_hours: i32,
+    /// The board decides every MAJOR release; kept as it is when omitted.
+    pub every_major: Option<bool>,
+    /// The board decides every EMERGENCY release, by any one member; kept as
+    /// it is when omitted.
+    pub emergency_by_any_member: Option<bool>,
 }
 
 /// Input of `delegateApprovals`.
@@ -534,6 +549,8 @@ impl ApprovalMutation {
             quorum: input.quorum,
             due_hours: input.due_hours,
             reminder_hours: input.reminder_hours,
+            every_major: input.every_major,
+            emergency_by_any_member: input.emergency_by_any_member,
         };
         write(ctx, async |tx| approvals::set_policy(tx, policy).await)
             .await

@@ -108,7 +108,7 @@ pub struct CreateMilestoneTemplateInput {
     #[graphql(default)]
     pub is_default: bool,
     /// Releases made from it need the Release Review Board's approval, MINOR
-    /// ones included (MAJOR and EMERGENCY releases always do when a board exists).
+    /// ones included (the board's policy can add every MAJOR and EMERGENCY one).
     #[graphql(default)]
     pub board_approval: bool,
     pub items: Vec<MilestoneTemplateItemInput>,

@@ -109,7 +109,7 @@ function Header({ session }: { session: Session }) {
       </nav>
       <div className="who">
         <span>
-          {session.me.name} <span className="muted">({session.me.roles.map((r) => r.toLowerCase().replaceAll("_", " ")).join(", ") || "stakeholder"})</span>
+          {session.me.name} <span className="muted">({(session.me.roles ?? []).map((r) => r.toLowerCase().replaceAll("_", " ")).join(", ") || "stakeholder"})</span>
         </span>
         <button type="button" onClick={session.signOut}>
           Sign out

@@ -29,7 +29,9 @@ export interface Session {
 }
 
 export function sessionFor(me: Me, signOut: () => void): Session {
-  const has = (role: Role) => me.roles.includes(role) || me.roles.includes("ADMINISTRATOR");
+  // your own roles are always shown; null is for other people's
+  const roles = me.roles ?? [];
+  const has = (role: Role) => roles.includes(role) || roles.includes("ADMINISTRATOR");
   return {
     me,
     signOut,
@@ -37,8 +39,8 @@ export function sessionFor(me: Me, signOut: () => void): Session {
     runsReleases: has("RELEASE_MANAGER"),
     managesChanges: has("RELEASE_MANAGER") || has("CHANGE_MANAGER"),
     readsPeople: has("RELEASE_MANAGER") || has("CHANGE_MANAGER"),
-    onBoard: me.roles.includes("REVIEW_BOARD"),
-    administers: me.roles.includes("ADMINISTRATOR"),
+    onBoard: roles.includes("REVIEW_BOARD"),
+    administers: roles.includes("ADMINISTRATOR"),
   };
 }
 

@@ -31,15 +31,21 @@ pub struct VoteInput {
 }
 
 /// Opens a request for `release` (or its `milestone`) when the board governs
-/// it: a MAJOR or EMERGENCY release with at least one approver besides its
-/// owner, who never approves their own release. Returns `None`,
-/// with a history note, when the decision stays with release managers.
+/// it ([`governed`]) and has at least one approver besides its owner, who
+/// never approves their own release, and queues each approver's e-mail with
+/// it. Returns `None`, with a history note when the board has no one to ask,
+/// when the decision stays with release managers.
 pub(crate) async fn open_for(
     tx: &mut Tx,
     release: &release::Model,
     milestone: Option<&milestone::Model>,
 ) -> DomainResult<Option<approval_request::Model>> {
-    if release.release_type == ReleaseType::Minor && !template_asks_for_board(tx, release).await? {
+    let policy = policy(tx.db()).await?;
+    if !governed(
+        &policy,
+        release.release_type,
+        template_asks_for_board(tx, release).await?,
+    ) {
         return Ok(None);
     }
     let mut approvers: BTreeSet<i32> = board_members(tx.db()).await?.into_iter().collect();
@@ -80,7 +86,6 @@ pub(crate) async fn open_for(
         );
         return Ok(None);
     }
-    let policy = policy(tx.db()).await?;
     let emergency = release.release_type == ReleaseType::Emergency;
     let (rule, quorum) = if emergency {
         (DecisionRule::Any, None)
@@ -181,7 +186,25 @@ pub(crate) async fn open_for(
             ),
         )],
     );
+    super::emails::queue_first(tx, &request).await?;
     Ok(Some(request))
+}
+
+/// Whether the board decides a release of `release_type`: always when its
+/// template asks for the board (the default major template does), every MAJOR
+/// one under `every_major`, every EMERGENCY one under
+/// `emergency_by_any_member`; release managers decide the rest directly.
+fn governed(
+    policy: &crate::entity::review_board_policy::Model,
+    release_type: ReleaseType,
+    template_asks: bool,
+) -> bool {
+    template_asks
+        || match release_type {
+            ReleaseType::Major => policy.every_major,
+            ReleaseType::Emergency => policy.emergency_by_any_member,
+            ReleaseType::Minor => false,
+        }
 }
 
 /// True when the release was made from a template that asks for the board.
@@ -399,6 +422,7 @@ async fn vote(tx: &mut Tx, me: i32, input: VoteInput) -> DomainResult<approval_r
             ))
             .exec(tx.db())
             .await?;
+            super::emails::queue_first(tx, &request).await?;
         }
         decision @ (VoteDecision::Approved | VoteDecision::Rejected) => {
             if input.delegate_to.is_some() {

@@ -2,8 +2,9 @@
 //! vote, the decision and the person it was sent to. It is single-use because
 //! a vote is cast once: a token whose vote is decided records nothing.
 //!
-//! A queued e-mail holds only the unsigned claim ([`unsigned`]); the
-//! dispatcher signs it as it sends ([`sign_marked`]). The key lives in the
+//! A queued e-mail holds only the unsigned claim ([`vote_link`]); the
+//! dispatcher makes it a link to the service's public address and signs it as
+//! it sends ([`render_marked`]). The key lives in the
 //! service's settings or key file, never in the database, so reading the
 //! database is not enough to vote as anyone.
 
@@ -64,19 +65,29 @@ fn signed(key: &[u8], payload: &str) -> String {
 
 /// Delimits an unsigned claim in a stored e-mail: a control character, which
 /// no text a person enters may hold (see [`crate::validate`]), so nothing but
-/// [`unsigned`] makes a mark the dispatcher signs.
+/// [`vote_link`] makes a mark the dispatcher signs.
 const MARK: char = '\u{1}';
-const MARK_TAG: &str = "sign:";
+const MARK_TAG: &str = "vote:";
 
-/// The place of `claim`'s token in a queued e-mail, holding nothing secret.
-pub fn unsigned(claim: LinkClaim) -> String {
+/// The place of the link for `claim` in a queued e-mail, holding nothing
+/// secret and no address: both are the sending replica's.
+pub fn vote_link(claim: LinkClaim) -> String {
     format!("{MARK}{MARK_TAG}{}{MARK}", payload(claim))
 }
 
-/// `text` with every [`unsigned`] mark replaced by its token signed with
-/// `key`; done as the e-mail is sent, and never stored.
-pub fn sign_marked(key: &[u8], text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
+/// Which body a link goes into: an HTML body gets it escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    Text,
+    Html,
+}
+
+/// `text` with every [`vote_link`] mark replaced by the vote page under
+/// `public_url` with its token signed by `key`; done as the e-mail is sent,
+/// and never stored.
+pub fn render_marked(key: &[u8], public_url: &str, text: &str, body: Body) -> String {
+    let base = public_url.trim_end_matches('/');
+    let mut out = String::with_capacity(text.len() + 128);
     let mut rest = text;
     while let Some(start) = rest.find(MARK) {
         out.push_str(&rest[..start]);
@@ -86,7 +97,11 @@ pub fn sign_marked(key: &[u8], text: &str) -> String {
             .and_then(|claim| claim.split_once(MARK))
         {
             Some((claim, tail)) if claim.len() <= MAX_TOKEN && claim.starts_with(VERSION) => {
-                out.push_str(&signed(key, claim));
+                let url = format!("{base}/approvals/vote/{}", signed(key, claim));
+                match body {
+                    Body::Text => out.push_str(&url),
+                    Body::Html => out.push_str(&crate::mail::escape(&url)),
+                }
                 rest = tail;
             }
             _ => {
@@ -154,23 +169,29 @@ mod tests {
     }
 
     #[test]
-    fn a_queued_mail_holds_the_claim_and_the_sent_one_a_working_token() {
-        let stored = format!(
-            "Approve: https://rd.example/approvals/vote/{}\nThanks",
-            unsigned(claim())
-        );
+    fn a_queued_mail_holds_the_claim_and_the_sent_one_a_working_link() {
+        let stored = format!("Approve: {}\nThanks", vote_link(claim()));
         assert!(!stored.contains(&sign(KEY, claim())));
-        let sent = sign_marked(KEY, &stored);
+        assert!(!stored.contains("https://"));
+        let sent = render_marked(KEY, "https://rd.example/", &stored, Body::Text);
         let token = sent
-            .split("/approvals/vote/")
-            .nth(1)
+            .strip_prefix("Approve: https://rd.example/approvals/vote/")
             .and_then(|rest| rest.split('\n').next())
             .unwrap();
         assert_eq!(verify(KEY, token, 0), Ok(claim()));
         assert!(sent.ends_with("\nThanks"));
-        // what is not a mark made by `unsigned` is never signed
-        assert_eq!(sign_marked(KEY, "a \u{1}sign:x\u{1} b"), "a sign:x b");
-        assert_eq!(sign_marked(KEY, "no marks"), "no marks");
+        let html = render_marked(KEY, "https://rd.example/a&b", &stored, Body::Html);
+        assert!(
+            html.contains("https://rd.example/a&amp;b/approvals/vote/"),
+            "{html}"
+        );
+        // what is not a mark made by `vote_link` is never signed
+        let stray = render_marked(KEY, "https://x", "a \u{1}vote:x\u{1} b", Body::Text);
+        assert_eq!(stray, "a vote:x b");
+        assert_eq!(
+            render_marked(KEY, "https://x", "no marks", Body::Text),
+            "no marks"
+        );
     }
 
     #[test]

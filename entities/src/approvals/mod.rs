@@ -2,14 +2,18 @@
 //! when a governed release or milestone asks for a decision, votes, delegation,
 //! and the verdict applied to the release or milestone in the same unit of work.
 //!
-//! A release is governed by the board when it is MAJOR or EMERGENCY (or made
-//! from a template with `board_approval`) and the board has members at submit time: people with the `REVIEW_BOARD` role plus
-//! the release's `APPROVER` stakeholders. EMERGENCY requests take the `ANY`
-//! rule (one member decides). Without members, the direct APPROVE/REJECT of a
-//! release manager stays, as for MINOR releases.
+//! The board governs a release made from a template with `board_approval` (the
+//! default major template has it), and, when the policy says so, every MAJOR
+//! release (`every_major`) and every EMERGENCY one (`emergency_by_any_member`),
+//! provided it has members at submit time: people with the `REVIEW_BOARD` role
+//! plus the release's `APPROVER` stakeholders. EMERGENCY requests take the
+//! `ANY` rule (one member decides). Otherwise a release manager's direct
+//! APPROVE/REJECT decides. Each approver's first e-mail is queued with the
+//! request; the `approval-requests` job sends reminders and timeouts.
 
 mod decide;
 mod delegations;
+pub mod emails;
 pub mod links;
 mod policy;
 

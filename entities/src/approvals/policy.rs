@@ -1,4 +1,5 @@
-//! The board's decision rule, due time and reminder interval.
+//! The board's decision rule, due time and reminder interval, and which
+//! releases it decides beyond those whose template asks for it.
 
 use crate::entity::{review_board_policy, DecisionRule};
 use crate::policy::Capability;
@@ -20,9 +21,15 @@ pub struct PolicyInput {
     pub quorum: Option<i32>,
     pub due_hours: i32,
     pub reminder_hours: i32,
+    /// Every MAJOR release goes to the board; `None` keeps the current setting.
+    pub every_major: Option<bool>,
+    /// Every EMERGENCY release goes to the board, decided by any one member;
+    /// `None` keeps the current setting.
+    pub emergency_by_any_member: Option<bool>,
 }
 
-/// The board's policy (the migration writes the default: ALL, 72 h, reminders every 24 h).
+/// The board's policy (the migrations write the default: ALL, 72 h, reminders
+/// every 24 h, only releases whose template asks for the board).
 pub async fn policy<C: ConnectionTrait>(db: &C) -> DomainResult<review_board_policy::Model> {
     review_board_policy::Entity::find_by_id(1)
         .one(db)
@@ -76,6 +83,12 @@ pub async fn set_policy(
     row.quorum = Set(input.quorum);
     row.due_hours = Set(input.due_hours);
     row.reminder_hours = Set(input.reminder_hours);
+    if let Some(every_major) = input.every_major {
+        row.every_major = Set(every_major);
+    }
+    if let Some(emergency) = input.emergency_by_any_member {
+        row.emergency_by_any_member = Set(emergency);
+    }
     row.updated_by = Set(tx.stamp().actor.person_id());
     row.updated_at = Set(tx.now());
     Ok(row.update(tx.db()).await?)

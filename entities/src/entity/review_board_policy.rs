@@ -17,6 +17,11 @@ pub struct Model {
     pub due_hours: i32,
     /// Hours between reminders to approvers who have not voted.
     pub reminder_hours: i32,
+    /// The board decides every MAJOR release, not only those made from a
+    /// template that asks for it.
+    pub every_major: bool,
+    /// The board decides every EMERGENCY release, by any one member.
+    pub emergency_by_any_member: bool,
     pub updated_by: Option<i32>,
     pub updated_at: DateTimeUtc,
 }

@@ -261,6 +261,7 @@ async fn the_owner_does_not_approve_their_own_release(app: &TestApp) {
 
 async fn an_emergency_is_decided_by_any_one_member_and_recorded_as_such(app: &TestApp) {
     let members = board(app, &["Ann Board", "Ben Board", "Cy Board"]).await;
+    set_board_governs(app, None, Some(true)).await;
     let id = submitted(app, "VPN hotfix", "EMERGENCY").await;
     let approval = &approvals_of(app, &id).await[0];
     assert_eq!(approval["emergency"], true);
@@ -282,6 +283,108 @@ async fn an_emergency_is_decided_by_any_one_member_and_recorded_as_such(app: &Te
         "{after}"
     );
     assert_eq!(status(app, &id).await, "APPROVED");
+}
+
+/// Sets the policy's options, keeping its rule and times.
+async fn set_board_governs(
+    app: &TestApp,
+    every_major: Option<bool>,
+    emergency: Option<bool>,
+) -> Value {
+    app.ok(
+        "mutation($input: ReviewBoardPolicyInput!) { setReviewBoardPolicy(input: $input) {
+            everyMajor emergencyByAnyMember rule } }",
+        json!({ "input": { "rule": "ALL", "dueHours": 72, "reminderHours": 24,
+            "everyMajor": every_major, "emergencyByAnyMember": emergency } }),
+    )
+    .await["setReviewBoardPolicy"]
+        .clone()
+}
+
+/// A MAJOR release submitted without template milestones (`useTemplate: false`).
+async fn submitted_without_template(app: &TestApp, title: &str, kind: &str) -> String {
+    let owner = fixtures::person(app, &format!("Owner of {title}")).await;
+    let (start, end) = window(10, 20);
+    let release = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": title, "type": kind, "useTemplate": false,
+                "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let id = release["id"].as_str().expect("id").to_owned();
+    fixtures::transition(app, &id, "SUBMIT").await;
+    id
+}
+
+/// The seed's rule by default: the board decides releases made from a
+/// template that asks for it (the default major template does); every MAJOR
+/// and every EMERGENCY release are options of the policy.
+async fn the_board_decides_what_its_policy_and_templates_say(app: &TestApp) {
+    board(app, &["Ann Board", "Ben Board"]).await;
+    let policy = app
+        .ok(
+            "{ reviewBoardPolicy { everyMajor emergencyByAnyMember } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        policy["reviewBoardPolicy"],
+        json!({ "everyMajor": false, "emergencyByAnyMember": false })
+    );
+    let templated = submitted(app, "Mail upgrade", "MAJOR").await;
+    assert_eq!(
+        approvals_of(app, &templated).await.len(),
+        1,
+        "the default major template asks"
+    );
+    let direct = app
+        .graphql(
+            fixtures::TRANSITION,
+            json!({ "id": templated, "action": "APPROVE" }),
+        )
+        .await;
+    assert_eq!(error_code(&direct), Some("INVALID_TRANSITION"), "{direct}");
+    for (title, kind) in [
+        ("Bare major", "MAJOR"),
+        ("VPN fix", "EMERGENCY"),
+        ("Patch", "MINOR"),
+    ] {
+        let id = submitted_without_template(app, title, kind).await;
+        assert!(
+            approvals_of(app, &id).await.is_empty(),
+            "{kind} without a template"
+        );
+        fixtures::transition(app, &id, "APPROVE").await;
+        assert_eq!(status(app, &id).await, "APPROVED");
+    }
+
+    // every MAJOR release; the emergency option kept as it was
+    assert_eq!(
+        set_board_governs(app, Some(true), None).await,
+        json!({ "everyMajor": true, "emergencyByAnyMember": false, "rule": "ALL" })
+    );
+    let bare = submitted_without_template(app, "Bare major 2", "MAJOR").await;
+    let request = &approvals_of(app, &bare).await[0];
+    assert_eq!(request["rule"], "ALL");
+    assert_eq!(request["emergency"], false);
+    let emergency = submitted_without_template(app, "VPN fix 2", "EMERGENCY").await;
+    assert!(approvals_of(app, &emergency).await.is_empty());
+
+    // every EMERGENCY release, by any one member; every MAJOR kept
+    assert_eq!(
+        set_board_governs(app, None, Some(true)).await,
+        json!({ "everyMajor": true, "emergencyByAnyMember": true, "rule": "ALL" })
+    );
+    let emergency = submitted_without_template(app, "VPN fix 3", "EMERGENCY").await;
+    let request = &approvals_of(app, &emergency).await[0];
+    assert_eq!(request["rule"], "ANY");
+    assert_eq!(request["emergency"], true);
+    let minor = submitted_without_template(app, "Patch 2", "MINOR").await;
+    assert!(
+        approvals_of(app, &minor).await.is_empty(),
+        "MINOR stays direct"
+    );
 }
 
 async fn without_board_members_release_managers_decide_directly(app: &TestApp) {
@@ -317,6 +420,7 @@ async fn without_board_members_release_managers_decide_directly(app: &TestApp) {
 }
 
 async fn a_milestone_approval_is_voted_reworked_and_completed(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (start, end) = window(0, 30);
     // approved before the board exists, so only the milestone goes to the board
@@ -618,7 +722,7 @@ async fn policy_and_votes_refuse_bad_input_clearly(app: &TestApp) {
 async fn without_smtp_mail_is_written_as_eml_files(app: &TestApp) {
     board(app, &["Ann Board"]).await;
     submitted(app, "Offline", "MAJOR").await;
-    assert_eq!(queue_approval_mail(app).await, 1);
+    assert_eq!(queued(app, "APPROVAL_REQUEST").await, 1);
     // the request and the owner's status notice
     assert_eq!(dispatch(app, "d1").await, 2);
     let folder = app.context().settings.mail.folder.clone();
@@ -698,6 +802,15 @@ async fn queue_approval_mail(app: &TestApp) -> u64 {
         .changed
 }
 
+/// How many e-mails of `kind` the outbox holds.
+async fn queued(app: &TestApp, kind: &str) -> usize {
+    outbox_rows(app)
+        .await
+        .iter()
+        .filter(|m| m.kind == kind)
+        .count()
+}
+
 async fn dispatch(app: &TestApp, dispatcher: &str) -> u64 {
     jobs::outbox_dispatch::dispatch(app.context().jobs.context(), dispatcher)
         .await
@@ -757,8 +870,9 @@ fn vote_links(text: &str) -> (String, String) {
 async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &SmtpSink) {
     let members = board(app, &["Ann Board"]).await;
     let id = submitted(app, "Mail server upgrade", "MAJOR").await;
-    assert_eq!(queue_approval_mail(app).await, 1);
-    // a second run (or a second replica) queues nothing more
+    // queued with the request, in the transaction of the submit
+    assert_eq!(queued(app, "APPROVAL_REQUEST").await, 1);
+    // the job (on any replica) queues nothing more
     assert_eq!(queue_approval_mail(app).await, 0);
     assert_eq!(dispatch_approvals(app, sink, "d1").await, 1);
     let received = approval_mail(sink);
@@ -879,7 +993,6 @@ async fn approval_email_links_confirm_before_they_vote(app: &TestApp, sink: &Smt
     }
     // an expired link: past the due time
     let later = submitted(app, "Later", "MAJOR").await;
-    queue_approval_mail(app).await;
     dispatch(app, "d1").await;
     let text = approval_mail(sink)[1]
         .parsed()
@@ -902,7 +1015,8 @@ async fn reminders_and_time_outs_follow_the_clock(app: &TestApp, sink: &SmtpSink
     set_policy(app, "ALL", None, 48, 24).await;
     board(app, &["Ann Board", "Ben Board"]).await;
     let id = submitted(app, "Slow board", "MAJOR").await;
-    assert_eq!(queue_approval_mail(app).await, 2);
+    assert_eq!(queued(app, "APPROVAL_REQUEST").await, 2);
+    assert_eq!(queue_approval_mail(app).await, 0);
     app.clock.advance(Duration::hours(23));
     assert_eq!(
         queue_approval_mail(app).await,
@@ -956,13 +1070,18 @@ async fn reminders_and_time_outs_follow_the_clock(app: &TestApp, sink: &SmtpSink
         reopened["reopenApproval"],
         json!({ "status": "OPEN", "round": 2 })
     );
-    assert_eq!(queue_approval_mail(app).await, 2);
+    assert_eq!(
+        queued(app, "APPROVAL_REQUEST").await,
+        4,
+        "a new round mails its own requests"
+    );
+    assert_eq!(queue_approval_mail(app).await, 0);
 }
 
 async fn with_smtp_down_for_a_while_every_email_arrives_once(app: &TestApp, sink: &SmtpSink) {
     board(app, &["Ann Board", "Ben Board", "Cy Board"]).await;
     submitted(app, "Outage", "MAJOR").await;
-    assert_eq!(queue_approval_mail(app).await, 3);
+    assert_eq!(queued(app, "APPROVAL_REQUEST").await, 3);
     // the owner's status notice is in the outbox too: four e-mails in all
     sink.set_down(true);
     assert_eq!(dispatch(app, "d1").await, 0);
@@ -996,7 +1115,6 @@ async fn with_smtp_down_for_a_while_every_email_arrives_once(app: &TestApp, sink
 
     // after the last attempt a message is parked for administrators, not dropped
     submitted(app, "Parked", "MAJOR").await;
-    queue_approval_mail(app).await;
     sink.set_down(true);
     for _ in 0..3 {
         dispatch(app, "d1").await;
@@ -1034,7 +1152,6 @@ async fn a_dispatcher_killed_after_its_claim_leaves_the_rows_to_the_others(
 ) {
     board(app, &["Ann Board", "Ben Board"]).await;
     submitted(app, "Crash", "MAJOR").await;
-    queue_approval_mail(app).await;
     // a dispatcher claims, then dies before sending
     let claimed = outbox::claim(
         app.database(),
@@ -1149,20 +1266,21 @@ async fn a_send_starts_only_while_the_claim_outlasts_it(app: &TestApp, sink: &Sm
 async fn links_at_rest_hold_nothing_to_vote_with(app: &TestApp, sink: &SmtpSink) {
     board(app, &["Ann Board"]).await;
     let id = submitted(app, "At rest", "MAJOR").await;
-    assert_eq!(queue_approval_mail(app).await, 1);
+    assert_eq!(queued(app, "APPROVAL_REQUEST").await, 1);
     let queued = outbox_rows(app).await;
     let request_mail = queued
         .iter()
         .find(|m| m.idempotency_key.starts_with("approval-request:"))
         .expect("the approval e-mail");
     for body in [&request_mail.text_body, &request_mail.html_body] {
-        assert!(body.contains("/approvals/vote/\u{1}sign:"), "{body}");
-        for token in body.split("/approvals/vote/").skip(1) {
-            let token: String = token
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '"')
-                .collect();
-            let page = app.get(&format!("/approvals/vote/{token}")).await;
+        assert!(body.contains("\u{1}vote:"), "{body}");
+        assert!(
+            !body.contains("/approvals/vote/"),
+            "no address at rest: {body}"
+        );
+        for claim in body.split("\u{1}vote:").skip(1) {
+            let claim = claim.split('\u{1}').next().unwrap_or_default();
+            let page = app.get(&format!("/approvals/vote/{claim}")).await;
             assert_eq!(page.status(), 400, "a stored claim is no link");
         }
     }
@@ -1256,7 +1374,13 @@ async fn header_injection_through_a_title_or_name_is_harmless(app: &TestApp, sin
     })
     .await
     .unwrap();
-    let id: i32 = submitted(app, "Upgrade", "MAJOR").await.parse().unwrap();
+    let release = fixtures::release(
+        app,
+        &owner,
+        json!({ "title": "Upgrade", "type": "MAJOR", "plannedStart": start, "plannedEnd": end }),
+    )
+    .await;
+    let id: i32 = release["id"].as_str().unwrap().parse().unwrap();
     // as if stored before titles and names had to be one line
     let db = app.database();
     person::Entity::update_many()
@@ -1271,7 +1395,7 @@ async fn header_injection_through_a_title_or_name_is_harmless(app: &TestApp, sin
         .exec(db)
         .await
         .unwrap();
-    queue_approval_mail(app).await;
+    fixtures::transition(app, &id.to_string(), "SUBMIT").await;
     assert_eq!(dispatch_approvals(app, sink, "d1").await, 1);
     let received: Vec<Received> = approval_mail(sink);
     assert_eq!(received.len(), 1);
@@ -1289,6 +1413,7 @@ async fn header_injection_through_a_title_or_name_is_harmless(app: &TestApp, sin
 }
 
 on_both_databases!(
+    the_board_decides_what_its_policy_and_templates_say,
     a_major_release_is_decided_by_a_three_member_board_under_each_rule,
     an_emergency_is_decided_by_any_one_member_and_recorded_as_such,
     the_owner_does_not_approve_their_own_release,

@@ -98,3 +98,14 @@ pub fn strings(value: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Sets the board's policy to decide every MAJOR and every EMERGENCY release,
+/// templates or not, keeping the rule `rule` and the default times.
+pub async fn board_decides_every_release(app: &TestApp, rule: &str) {
+    app.ok(
+        "mutation($input: ReviewBoardPolicyInput!) { setReviewBoardPolicy(input: $input) { rule } }",
+        json!({ "input": { "rule": rule, "quorum": (rule == "QUORUM").then_some(2),
+            "dueHours": 72, "reminderHours": 24, "everyMajor": true, "emergencyByAnyMember": true } }),
+    )
+    .await;
+}

@@ -44,6 +44,7 @@ fn vote_input(approval: &str, decision: &str) -> Value {
 /// The owner, also on the board, is handed a vote, given one by a delegation,
 /// or votes for a member they cover: none of it counts.
 async fn the_owner_never_decides_their_own_release(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let (owner_id, owner) = app
         .user("Olga Owner", &[Role::ReviewBoard, Role::ReleaseManager])
         .await;
@@ -121,6 +122,7 @@ async fn the_owner_never_decides_their_own_release(app: &TestApp) {
 
 /// Whoever asked for the decision does not vote on it either.
 async fn the_requester_does_not_vote_on_their_request(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (_, submitter) = app
         .user("Sam Submitter", &[Role::ReviewBoard, Role::ReleaseManager])
@@ -168,6 +170,7 @@ async fn the_requester_does_not_vote_on_their_request(app: &TestApp) {
 /// history), cannot vote through the API or a link, no longer sees the
 /// release through the vote, and the remaining votes decide.
 async fn leaving_the_board_voids_a_pending_vote(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (_, ann) = app.user("Ann Board", &[Role::ReviewBoard]).await;
     let (ben_id, ben) = app.user("Ben Board", &[Role::ReviewBoard]).await;
@@ -223,6 +226,7 @@ async fn leaving_the_board_voids_a_pending_vote(app: &TestApp) {
 
 /// An APPROVER stakeholder removed from the release loses their vote on it.
 async fn removing_an_approver_voids_their_vote(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (_, ann) = app.user("Ann Board", &[Role::ReviewBoard]).await;
     let (stan_id, stan) = app.user("Stan Approver", &[]).await;
@@ -274,6 +278,7 @@ async fn removing_an_approver_voids_their_vote(app: &TestApp) {
 /// A board member who may not see a release learns nothing of it through
 /// approvals: its requests answer exactly like missing ones.
 async fn a_hidden_release_has_no_visible_approvals(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (_, ann) = app.user("Ann Board", &[Role::ReviewBoard]).await;
     let (release, approval) = submitted(app, &owner, "Decided before you came").await;

@@ -32,7 +32,7 @@ async fn before_the_board(app: &TestApp, kind: &str, rule: &str) -> (String, Str
     app.ok(
         "mutation($input: ReviewBoardPolicyInput!) { setReviewBoardPolicy(input: $input) { rule } }",
         json!({ "input": { "rule": rule, "quorum": (rule == "QUORUM").then_some(2),
-            "dueHours": 48, "reminderHours": 24 } }),
+            "dueHours": 48, "reminderHours": 24, "everyMajor": true, "emergencyByAnyMember": true } }),
     )
     .await;
     let owner = fixtures::person(app, &format!("Owner {kind} {rule}")).await;
@@ -175,6 +175,7 @@ async fn a_vote_and_a_cancel_do_not_deadlock(app: &TestApp) {
 /// The board's vote on a milestone and a release manager's cancel of it:
 /// exactly one applies, and the milestone agrees with its request.
 async fn a_milestone_vote_and_a_milestone_cancel_agree(app: &TestApp) {
+    fixtures::board_decides_every_release(app, "ALL").await;
     let owner = fixtures::person(app, "Owner").await;
     let (start, end) = window(0, 30);
     let release = fixtures::approved(

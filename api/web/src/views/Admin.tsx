@@ -115,7 +115,7 @@ function People() {
         </thead>
         <tbody>
           {result.data?.people.map((p) => (
-            <PersonRow key={`${p.id}-${p.roles.join()}`} person={p} refresh={refresh} />
+            <PersonRow key={`${p.id}-${(p.roles ?? []).join()}`} person={p} refresh={refresh} />
           ))}
         </tbody>
       </table>
@@ -124,9 +124,11 @@ function People() {
 }
 
 function PersonRow({ person, refresh }: { person: AdminPeopleQuery["people"][number]; refresh: () => void }) {
-  const [roles, setRoles] = useState<Role[]>(person.roles);
+  // administrators, the only ones on this page, see everyone's roles
+  const stored = person.roles ?? [];
+  const [roles, setRoles] = useState<Role[]>(stored);
   const save = useSubmit(SetPersonRolesDocument, refresh);
-  const changed = roles.slice().sort().join() !== person.roles.slice().sort().join();
+  const changed = roles.slice().sort().join() !== stored.slice().sort().join();
   return (
     <tr>
       <td>{person.name}</td>
@@ -385,19 +387,30 @@ function PolicyForm({
   policy,
   refresh,
 }: {
-  policy: { rule: DecisionRule; quorum: number | null; dueHours: number; reminderHours: number; updatedAt: string; updatedBy: { name: string } | null };
+  policy: {
+    rule: DecisionRule;
+    quorum: number | null;
+    dueHours: number;
+    reminderHours: number;
+    everyMajor: boolean;
+    emergencyByAnyMember: boolean;
+    updatedAt: string;
+    updatedBy: { name: string } | null;
+  };
   refresh: () => void;
 }) {
   const [rule, setRule] = useState<DecisionRule>(policy.rule);
   const [quorum, setQuorum] = useState(String(policy.quorum ?? 2));
   const [dueHours, setDueHours] = useState(String(policy.dueHours));
   const [reminderHours, setReminderHours] = useState(String(policy.reminderHours));
+  const [everyMajor, setEveryMajor] = useState(policy.everyMajor);
+  const [emergency, setEmergency] = useState(policy.emergencyByAnyMember);
   const save = useSubmit(SetReviewBoardPolicyDocument, refresh);
   return (
     <Section title="Review Board policy">
       <p className="muted">
         Updated <When at={policy.updatedAt} />
-        {policy.updatedBy && <> by {policy.updatedBy.name}</>}. Open requests keep the rule they were opened with; EMERGENCY releases always take “any”.
+        {policy.updatedBy && <> by {policy.updatedBy.name}</>}. The board decides releases made from a template that asks for it (the default major template does); open requests keep the rule they were opened with; EMERGENCY requests always take “any”.
       </p>
       <form
         className="form"
@@ -409,6 +422,8 @@ function PolicyForm({
               quorum: rule === "QUORUM" ? Number(quorum) : null,
               dueHours: Number(dueHours),
               reminderHours: Number(reminderHours),
+              everyMajor,
+              emergencyByAnyMember: emergency,
             },
           });
         }}
@@ -434,6 +449,12 @@ function PolicyForm({
         <Field label="Hours between reminders (1 to 168)">
           {(id) => <input id={id} type="number" min={1} max={168} required value={reminderHours} onChange={(e) => setReminderHours(e.target.value)} />}
         </Field>
+        <label className="check">
+          <input type="checkbox" checked={everyMajor} onChange={(e) => setEveryMajor(e.target.checked)} /> Every MAJOR release goes to the board
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} /> Every EMERGENCY release goes to the board, decided by any one member
+        </label>
         <button type="submit" className="primary" disabled={save.busy}>
           Save policy
         </button>
