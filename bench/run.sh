@@ -37,7 +37,7 @@ if [ -n "$peer" ] && [ ! -x bench/peer/node_modules/.bin/node ]; then
 fi
 
 if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$BENCH_BIN" # an earlier build, to measure what a change bought
+  bin="$BENCH_BIN" # another build, to measure what a change buys
 else
   echo "building the release binary"
   cargo build --release -q -p releasedesk

@@ -467,7 +467,8 @@ pub struct LogSettings {
 impl Default for LogSettings {
     fn default() -> Self {
         Self {
-            filter: "info".into(),
+            // the scheduler library narrates its own start-up at info
+            filter: "info,tokio_cron_scheduler=warn".into(),
             format: LogFormat::Text,
         }
     }

@@ -54,7 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     db::migrate(&db).await.context("applying migrations")?;
     match command {
         Command::Migrate => println!("migrations applied"),
-        Command::SeedDemo => match demo::seed(&db, &SystemClock).await? {
+        Command::SeedDemo => match demo::seed(&db, &SystemClock, &settings.costs.currency).await? {
             demo::SeedOutcome::Loaded { releases, users } => {
                 println!("demo data loaded: {releases} releases");
                 println!("demo users and their API tokens (shown once):");

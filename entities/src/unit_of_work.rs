@@ -142,7 +142,8 @@ pub struct Lease {
 pub struct Tx {
     txn: DatabaseTransaction,
     stamp: Stamp,
-    history: Vec<(Subject, Event)>,
+    /// Each event with the moment it happened.
+    history: Vec<(Subject, Event, DateTimeUtc)>,
     lease: Option<Lease>,
     locked: BTreeSet<i32>,
     /// People whose tokens or roles changed (see [`crate::live`]).
@@ -249,10 +250,20 @@ impl Tx {
         self.stamp.at
     }
 
-    /// Queues history `events` about `subject`, written at commit in this order.
+    /// Moves the moment of what follows in this unit of work to `at`, so one
+    /// transaction can load a past the service did not live through (the
+    /// demo's months of releases) with every event at its own time. The API
+    /// and the jobs never call it: their changes happen now.
+    pub fn travel_to(&mut self, at: DateTimeUtc) {
+        self.stamp.at = at;
+    }
+
+    /// Queues history `events` about `subject`, at this moment, written at
+    /// commit in this order.
     pub fn record(&mut self, subject: Subject, events: impl IntoIterator<Item = Event>) {
+        let at = self.stamp.at;
         self.history
-            .extend(events.into_iter().map(|event| (subject, event)));
+            .extend(events.into_iter().map(|event| (subject, event, at)));
     }
 
     /// Notes that person `person_id`'s tokens or roles changed, so every
@@ -278,7 +289,7 @@ impl Tx {
             hold(&txn, &lease).await?;
         }
         let mut touched: BTreeMap<i32, Vec<EventKind>> = BTreeMap::new();
-        for (subject, event) in &history {
+        for (subject, event, _) in &history {
             if let (_, _, Some(release_id)) = subject.columns() {
                 let kinds = touched.entry(release_id).or_default();
                 if !kinds.contains(&event.kind) {
@@ -288,7 +299,7 @@ impl Tx {
         }
         let rows: Vec<history_event::ActiveModel> = history
             .into_iter()
-            .map(|(subject, event)| {
+            .map(|(subject, event, at)| {
                 let (subject_type, subject_id, release_id) = subject.columns();
                 history_event::ActiveModel {
                     subject_type: Set(subject_type),
@@ -301,7 +312,7 @@ impl Tx {
                     from_value: Set(event.from_value),
                     to_value: Set(event.to_value),
                     note: Set(event.note),
-                    occurred_at: Set(stamp.at),
+                    occurred_at: Set(at),
                     ..Default::default()
                 }
             })

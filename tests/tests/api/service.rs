@@ -170,13 +170,14 @@ async fn graphiql_is_served_on_get(app: &TestApp) {
 
 async fn demo_data_loads_once(app: &TestApp) {
     let db = app.database();
-    let first = releasedesk::demo::seed(db, app.clock.as_ref())
+    let currency = app.context().settings.costs.currency.clone();
+    let first = releasedesk::demo::seed(db, app.clock.as_ref(), &currency)
         .await
         .unwrap();
     let releasedesk::demo::SeedOutcome::Loaded { releases, users } = first else {
         panic!("the first seed loads the demo, got {first:?}");
     };
-    assert_eq!(releases, 8);
+    assert_eq!(releases, 14);
     let roles: Vec<&str> = users.iter().map(|u| u.role.as_str()).collect();
     assert_eq!(
         roles,
@@ -203,7 +204,7 @@ async fn demo_data_loads_once(app: &TestApp) {
         seen["releases"]["edges"][0]["node"]["title"],
         "Windows 11 rollout"
     );
-    let again = releasedesk::demo::seed(db, app.clock.as_ref())
+    let again = releasedesk::demo::seed(db, app.clock.as_ref(), &currency)
         .await
         .unwrap();
     assert_eq!(again, releasedesk::demo::SeedOutcome::AlreadyPresent);
@@ -213,7 +214,7 @@ async fn demo_data_loads_once(app: &TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(data["all"]["totalCount"], 8);
+    assert_eq!(data["all"]["totalCount"], 14);
     let master = &data["releases"]["edges"][0]["node"];
     assert_eq!(master["status"], "ACTIVE");
     assert_eq!(master["phases"].as_array().unwrap().len(), 3);
@@ -221,7 +222,174 @@ async fn demo_data_loads_once(app: &TestApp) {
     assert_eq!(master["milestones"][0]["status"], "ACTIVE");
 }
 
+/// The demo is a lived-in installation: its past shows in the report, with
+/// every event at its own time, and its present waits in the outbox.
+async fn the_demo_has_a_past_and_a_present(app: &TestApp) {
+    use entities::Clock;
+    let currency = app.context().settings.costs.currency.clone();
+    releasedesk::demo::seed(app.database(), app.clock.as_ref(), &currency)
+        .await
+        .unwrap();
+    let now = app.clock.now();
+    let report = app
+        .ok(
+            "query($from: DateTime!, $to: DateTime!) { releaseReport(from: $from, to: $to) {
+                total completed onTime late averageSlipHours
+                reviews { successful partiallySuccessful failed }
+                byStatus { key count }
+                costByType { releaseType budget cost }
+                largestOverruns { title }
+                upcoming { title }
+                approvalsWaitingLongest { releaseTitle } } }",
+            json!({ "from": (now - chrono::Duration::days(185)).to_rfc3339(),
+                    "to": (now + chrono::Duration::days(95)).to_rfc3339() }),
+        )
+        .await["releaseReport"]
+        .clone();
+    assert_eq!(report["total"], 14, "{report}");
+    assert_eq!(report["completed"], 4, "{report}");
+    assert_eq!(report["onTime"], 2, "{report}");
+    assert_eq!(report["late"], 2, "{report}");
+    assert!(
+        report["averageSlipHours"].as_f64().unwrap() > 24.0,
+        "{report}"
+    );
+    assert_eq!(
+        report["reviews"],
+        json!({ "successful": 2, "partiallySuccessful": 1, "failed": 1 })
+    );
+    let status_count = |key: &str| {
+        report["byStatus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map_or(0, |c| c["count"].as_i64().unwrap())
+    };
+    for (status, count) in [
+        ("CLOSED", 4),
+        ("REJECTED", 1),
+        ("CANCELLED", 1),
+        ("ACTIVE", 3),
+        ("REQUESTED", 2),
+    ] {
+        assert_eq!(status_count(status), count, "{status}: {report}");
+    }
+    assert!(
+        report["costByType"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["cost"].as_f64().unwrap() > 0.0 && t["budget"].as_f64().unwrap() > 0.0),
+        "costs against budgets for every type: {report}"
+    );
+    assert_eq!(
+        report["largestOverruns"][0]["title"], "Core switch firmware 17.9",
+        "{report}"
+    );
+    assert_eq!(
+        report["approvalsWaitingLongest"][0]["releaseTitle"],
+        "ERP database upgrade"
+    );
+    assert!(
+        !report["upcoming"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+
+    // history at the times things happened, not at the moment of seeding
+    let closed = app
+        .ok(
+            "{ releases(first: 100, filter: { search: \"Exchange 2016\" }) { nodes {
+                plannedEnd actualStart actualEnd history { kind occurredAt } } } }",
+            json!({}),
+        )
+        .await["releases"]["nodes"][0]
+        .clone();
+    let at = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    assert!(
+        at(&closed["actualEnd"]) <= at(&closed["plannedEnd"]),
+        "{closed}"
+    );
+    assert!(at(&closed["actualEnd"]) < now - chrono::Duration::days(100));
+    let times: Vec<_> = closed["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| at(&e["occurredAt"]))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in order: {closed}");
+    assert!(times.first().unwrap() < &(now - chrono::Duration::days(150)));
+    assert!(times.iter().all(|t| *t < now - chrono::Duration::days(100)));
+
+    // the e-mails of the submit made as the demo loads wait; the past's
+    // count as sent back then
+    let outbox = app
+        .ok(
+            "{ queued: outboxMessages(statuses: [QUEUED]) { kind recipient }
+               sent: outboxMessages(statuses: [SENT], first: 100) { kind } }",
+            json!({}),
+        )
+        .await;
+    let mut queued: Vec<(String, String)> = outbox["queued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap().into(),
+                m["recipient"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    queued.sort();
+    assert_eq!(
+        queued,
+        [
+            ("APPROVAL_REQUEST".into(), "bora.board@example.com".into()),
+            ("STATUS_CHANGED".into(), "rita.manager@example.com".into())
+        ]
+    );
+    assert!(
+        outbox["sent"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "APPROVAL_REQUEST"),
+        "the board's past requests were mailed: {outbox}"
+    );
+
+    // the weekly report's run the next morning has releases to report
+    use jobs::Job;
+    app.clock.advance(chrono::Duration::days(1));
+    jobs::release_report::ReleaseReportJob
+        .run(app.context().jobs.context())
+        .await
+        .expect("the weekly report runs");
+    let weekly = app
+        .ok(
+            "{ reportSnapshots { report { total upcoming { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        weekly["reportSnapshots"][0]["report"]["total"]
+            .as_i64()
+            .unwrap()
+            >= 3,
+        "{weekly}"
+    );
+    assert!(!weekly["reportSnapshots"][0]["report"]["upcoming"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
 on_both_databases!(
+    the_demo_has_a_past_and_a_present,
     health_reports_database_readiness,
     health_reports_an_unreachable_database,
     graphiql_is_served_on_get,

@@ -77,11 +77,13 @@ async fn the_workspace_documents_are_valid_against_the_schema() {
 }
 
 async fn the_workspace_runs_releases_in_chromium(app: &TestApp) {
-    let releasedesk::demo::SeedOutcome::Loaded { users, .. } =
-        releasedesk::demo::seed(app.database(), app.clock.as_ref())
-            .await
-            .expect("the demo loads")
-    else {
+    let releasedesk::demo::SeedOutcome::Loaded { users, .. } = releasedesk::demo::seed(
+        app.database(),
+        app.clock.as_ref(),
+        &app.context().settings.costs.currency,
+    )
+    .await
+    .expect("the demo loads") else {
         panic!("a fresh database has no demo");
     };
     let tokens: serde_json::Map<String, serde_json::Value> = users
