@@ -118,3 +118,4 @@ macro_rules! versioned {
 versioned!(release, "release");
 versioned!(milestone, "milestone");
 versioned!(change_request, "change");
+versioned!(schedule_window, "schedule window");

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod releases;
 pub mod reports;
 pub mod rows;
+pub mod schedule;
 pub mod shapes;
 pub mod stakeholders;
 pub mod templates;

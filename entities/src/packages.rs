@@ -416,7 +416,9 @@ async fn releases_by_item<C: ConnectionTrait>(
 }
 
 /// `item_ids` without duplicates, refused with `VALIDATION` if one does not exist.
-async fn existing_items(tx: &Tx, item_ids: &[i32]) -> DomainResult<Vec<i32>> {
+/// The distinct ids of `item_ids`, or a VALIDATION error naming one that
+/// does not exist.
+pub(crate) async fn existing_items(tx: &Tx, item_ids: &[i32]) -> DomainResult<Vec<i32>> {
     let wanted: BTreeSet<i32> = item_ids.iter().copied().collect();
     let found = items_by_ids(tx.db(), &wanted.iter().copied().collect::<Vec<_>>()).await?;
     if let Some(missing) = wanted.iter().find(|id| !found.contains_key(id)) {

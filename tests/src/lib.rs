@@ -325,9 +325,10 @@ impl TestApp {
     }
 }
 
-/// A barrier at a release's row lock, the first step of the lock order:
-/// holds the lock from a connection of the test's own, so every unit of work
-/// on that release queues behind it, and lets them all go at once.
+/// A barrier at an aggregate root's row lock (a release's, the first step of
+/// the lock order, or a schedule window's): holds the lock from a connection
+/// of the test's own, so every unit of work on that root queues behind it,
+/// and lets them all go at once.
 pub struct Gate {
     backend: Backend,
     connection: DatabaseConnection,
@@ -337,8 +338,13 @@ pub struct Gate {
 impl TestApp {
     /// Closes the gate on release `id` (see [`Gate`]).
     pub async fn gate(&self, release_id: &str) -> Gate {
+        self.gate_on("releases", release_id).await
+    }
+
+    /// Closes the gate on row `id` of the aggregate root `table` (see [`Gate`]).
+    pub async fn gate_on(&self, table: &str, row_id: &str) -> Gate {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-        let id: i32 = release_id.parse().expect("a numeric release id");
+        let id: i32 = row_id.parse().expect("a numeric id");
         let url = self.context().settings.database.url.expose().to_owned();
         // one connection holds the lock, the other watches who waits for it
         let connection = patient_connection(&url, 2).await;
@@ -352,10 +358,10 @@ impl TestApp {
         if self.backend == Backend::Postgres {
             holding
                 .execute_unprepared(&format!(
-                    "SELECT id FROM releases WHERE id = {id} FOR UPDATE"
+                    "SELECT id FROM {table} WHERE id = {id} FOR UPDATE"
                 ))
                 .await
-                .expect("lock the release");
+                .expect("lock the row");
         }
         Gate {
             backend: self.backend,

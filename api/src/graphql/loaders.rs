@@ -64,6 +64,9 @@ pub struct ItemsOfPackage(pub i32);
 /// The configuration items a change touches.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ItemsOfChange(pub i32);
+/// The configuration items a schedule window covers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ItemsOfWindow(pub i32);
 /// The history of a release.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub i32);
@@ -262,6 +265,23 @@ impl Loader<ItemsOfPackage> for DbLoader {
             keys,
             |k| k.0,
             packages::items_of_packages(&self.db, &ids).await?,
+        ))
+    }
+}
+
+impl Loader<ItemsOfWindow> for DbLoader {
+    type Value = Vec<configuration_item::Model>;
+    type Error = Arc<DomainError>;
+
+    async fn load(
+        &self,
+        keys: &[ItemsOfWindow],
+    ) -> LoadResult<ItemsOfWindow, Vec<configuration_item::Model>> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(keyed(
+            keys,
+            |k| k.0,
+            entities::schedule::items_of_windows(&self.db, &ids).await?,
         ))
     }
 }

@@ -29,6 +29,7 @@ mod pagination;
 mod people;
 mod prefetch;
 mod release;
+mod schedule;
 mod template;
 mod write;
 
@@ -51,6 +52,7 @@ pub struct QueryRoot(
     jobs::JobQuery,
     approval::ApprovalQuery,
     cost::CostQuery,
+    schedule::ScheduleQuery,
 );
 
 /// Write operations.
@@ -66,6 +68,7 @@ pub struct MutationRoot(
     jobs::JobMutation,
     approval::ApprovalMutation,
     cost::CostMutation,
+    schedule::ScheduleMutation,
 );
 
 /// The served schema.

@@ -172,7 +172,8 @@ pub struct CreatePackageInput {
     pub item_ids: Option<Vec<ID>>,
 }
 
-fn parse_ids(ids: &[ID], field: &str) -> Result<Vec<i32>> {
+/// The ids in `ids`, or a VALIDATION error naming `field`.
+pub(super) fn parse_ids(ids: &[ID], field: &str) -> Result<Vec<i32>> {
     ids.iter().map(|id| parse_id(id, field)).collect()
 }
 

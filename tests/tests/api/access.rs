@@ -102,6 +102,11 @@ const CASES: &[(&str, &str, &[Who])] = &[
     ("reopenCost", "mutation($frozen: ID!) { reopenCost(releaseId: $frozen, reason: \"late invoice\") { running } }", &[A]),
     ("releaseReport", "{ releaseReport(from: \"2026-11-01T00:00:00Z\", to: \"2026-12-01T00:00:00Z\") { releases { id } } }", &[A, RM]),
     ("reportSnapshots", "{ reportSnapshots { id } }", &[A, RM]),
+    ("scheduleWindows", "{ scheduleWindows(from: \"2027-01-01T00:00:00Z\", to: \"2027-02-01T00:00:00Z\") { startsAt window { title items { name } } } }", &[A, RM, CM, RB, SH]),
+    ("scheduleWindow", "query($wid: ID!) { scheduleWindow(id: $wid) { id reason } }", &[A, RM, CM, RB, SH]),
+    ("createScheduleWindow", "mutation($iid: ID!) { createScheduleWindow(input: { title: \"Freeze\", kind: FREEZE, startsAt: \"2027-01-10T00:00:00Z\", endsAt: \"2027-01-11T00:00:00Z\", itemIds: [$iid], reason: \"year end\" }) { id } }", &[A, RM]),
+    ("updateScheduleWindow", "mutation($wid: ID!) { updateScheduleWindow(id: $wid, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }", &[A, RM]),
+    ("cancelScheduleWindow", "mutation($wid: ID!) { cancelScheduleWindow(id: $wid) { id } }", &[A, RM]),
 ];
 
 /// How a refused identity is answered, where it is not FORBIDDEN: another
@@ -316,6 +321,15 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         )
         .await["createConfigurationItem"]["id"]
         .clone();
+    let window = app
+        .ok(
+            "mutation($i: ID!) { createScheduleWindow(input: { title: \"Year end\", kind: FREEZE,
+                startsAt: \"2027-01-05T00:00:00Z\", endsAt: \"2027-01-06T00:00:00Z\",
+                itemIds: [$i], reason: \"year end\" }) { id } }",
+            json!({ "i": item }),
+        )
+        .await["createScheduleWindow"]["id"]
+        .clone();
     let victim = app.user(&format!("Token Owner {n}"), &[]).await;
     let token_id = tokens::list(app.database(), Some(victim.0)).await.unwrap()[0].id;
     let package = app
@@ -430,7 +444,7 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         "cid": change, "iid": item, "pkg": package, "lid": line,
         "aid": approvals[0], "timed": timed, "frozen": review,
         "cover": cover.to_string(), "later": later, "end": end_of_cover, "did": delegation,
-        "oid": outbox_id.to_string(),
+        "oid": outbox_id.to_string(), "wid": window,
         "email": format!("new.person.{n}@example.com"), "name": format!("Template {n}"),
     })
 }
@@ -542,7 +556,7 @@ async fn every_operation_as_every_identity(app: &TestApp) {
                     "requested": "1", "review": "1", "owner": "1", "email": "x@example.com", "name": "x",
                     "cid": "1", "iid": "1", "pkg": "1", "lid": "1", "aid": "1", "timed": "1",
                     "frozen": "1", "cover": "1", "later": "2027-06-01T00:00:00Z",
-                    "end": "2027-06-30T00:00:00Z", "did": "1", "oid": "1" }))
+                    "end": "2027-06-30T00:00:00Z", "did": "1", "oid": "1", "wid": "1" }))
                 .await;
             if error_code(&body) != Some("UNAUTHENTICATED")
                 || body.get("data").is_some_and(|d| !d.is_null())

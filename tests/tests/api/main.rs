@@ -27,6 +27,7 @@ mod people;
 mod races;
 mod replicas;
 mod responses;
+mod schedule;
 mod schema;
 mod service;
 mod tls;
