@@ -500,6 +500,17 @@ fn on_off<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::
     }
 }
 
+/// The key of a short variable name: the two settings every deployment sets
+/// have one (`RELEASEDESK_BIND`, `RELEASEDESK_DATABASE_URL`), as scripts and
+/// orchestrators expect; every other setting goes by its section.
+fn short_name(flat: &str) -> Option<&'static str> {
+    match flat {
+        "bind" => Some("server.bind"),
+        "database_url" => Some("database.url"),
+        _ => None,
+    }
+}
+
 /// The scheme of a database URL, safe to log.
 pub fn database_kind(url: &str) -> &str {
     url.split_once(':').map_or("unknown", |(scheme, _)| scheme)
@@ -536,7 +547,12 @@ impl Settings {
                         let key = key.as_str().to_ascii_uppercase();
                         key != "CONFIG" && !key.starts_with(TEST_HARNESS_PREFIX)
                     })
-                    .map(|key| key.as_str().to_ascii_lowercase().replace("__", ".").into()),
+                    .map(|key| {
+                        let key = key.as_str().to_ascii_lowercase();
+                        short_name(&key)
+                            .map_or_else(|| key.replace("__", "."), str::to_owned)
+                            .into()
+                    }),
             )
     }
 
@@ -711,8 +727,14 @@ mod tests {
                 settings.jobs.schedules_by_job()["change-schedule-sync"],
                 "*/2 * * * * *"
             );
-            // a typo, and a flat name without its section, are refused
-            for unknown in ["RELEASEDESK_BNID", "RELEASEDESK_BIND"] {
+            // the two short names
+            jail.set_env("RELEASEDESK_BIND", "127.0.0.1:9999");
+            jail.set_env("RELEASEDESK_DATABASE_URL", "postgres://db/three");
+            let settings: Settings = Settings::figment(Toml::string("")).extract()?;
+            assert_eq!(settings.server.bind, "127.0.0.1:9999");
+            assert_eq!(settings.database.url.expose(), "postgres://db/three");
+            // a typo, and any other flat name without its section, are refused
+            for unknown in ["RELEASEDESK_BNID", "RELEASEDESK_JOBS"] {
                 jail.clear_env();
                 jail.set_env(unknown, "127.0.0.1:9999");
                 assert!(Settings::figment(Toml::string(""))
