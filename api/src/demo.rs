@@ -308,6 +308,25 @@ impl Demo<'_> {
         Ok(())
     }
 
+    /// Hand-made milestones of release `id`, in order, without approval gates.
+    async fn milestones(&mut self, id: i32, titles: &[&str]) -> DomainResult<()> {
+        for title in titles {
+            milestones::add(
+                &mut self.tx,
+                NewMilestone {
+                    release_id: id,
+                    title: (*title).into(),
+                    description: String::new(),
+                    requires_approval: false,
+                    planned_start: None,
+                    planned_end: None,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn budget(&mut self, id: i32, amount: i64) -> DomainResult<()> {
         costs::set_budget(&mut self.tx, id, Some(amount)).await?;
         Ok(())
@@ -730,20 +749,11 @@ impl Demo<'_> {
                     TemplateChoice::None,
                 )
                 .await?;
-            for title in ["Pilot group", "BIOS settings and imaging", "All desks"] {
-                milestones::add(
-                    &mut self.tx,
-                    NewMilestone {
-                        release_id: phase,
-                        title: title.into(),
-                        description: String::new(),
-                        requires_approval: false,
-                        planned_start: None,
-                        planned_end: None,
-                    },
-                )
-                .await?;
-            }
+            self.milestones(
+                phase,
+                &["Pilot group", "BIOS settings and imaging", "All desks"],
+            )
+            .await?;
             self.package(
                 phase,
                 &format!("{site} workstations"),
@@ -893,20 +903,8 @@ impl Demo<'_> {
                 TemplateChoice::Default,
             )
             .await?;
-        for title in ["Stage policy", "Switch enforcement on"] {
-            milestones::add(
-                &mut self.tx,
-                NewMilestone {
-                    release_id: tls,
-                    title: title.into(),
-                    description: String::new(),
-                    requires_approval: false,
-                    planned_start: None,
-                    planned_end: None,
-                },
-            )
+        self.milestones(tls, &["Stage policy", "Switch enforcement on"])
             .await?;
-        }
         self.at(-1, 0);
         self.act(tls, ReleaseAction::Submit, None).await?;
 

@@ -359,24 +359,7 @@ fn timing(
             time_zone: zone.name().to_owned(),
         });
     };
-    let window = schedule_window::Model {
-        id: 0,
-        title: String::new(),
-        kind: WindowKind::Freeze,
-        enforcement: Enforcement::Hard,
-        starts_at,
-        ends_at,
-        recurrence: Some(rule.clone()),
-        recurs_until: None,
-        time_zone: zone.name().to_owned(),
-        reason: String::new(),
-        cancelled_at: None,
-        created_by: None,
-        created_at: starts_at,
-        updated_at: starts_at,
-        version: 0,
-    };
-    let set = rule_set(&window, &rule, zone)?;
+    let set = rule_set(starts_at, &rule, zone)?;
     let rrule = set
         .get_rrule()
         .first()
@@ -422,7 +405,7 @@ fn timing(
             format!("a window occurs at most {MAX_OCCURRENCES} times"),
         ));
     }
-    let length = length_in(&window, zone);
+    let length = length_in(starts_at, ends_at, zone);
     let last_end = all
         .dates
         .last()
@@ -452,9 +435,9 @@ fn zone(name: &str) -> DomainResult<chrono_tz::Tz> {
     })
 }
 
-/// The recurrence of `window`, starting at its first start in its zone.
+/// The recurrence `rule` from the first start `starts_at`, in `zone`.
 fn rule_set(
-    window: &schedule_window::Model,
+    starts_at: DateTime<Utc>,
     rule: &str,
     zone: chrono_tz::Tz,
 ) -> DomainResult<rrule::RRuleSet> {
@@ -470,7 +453,7 @@ fn rule_set(
             "give the RRULE only (such as FREQ=WEEKLY;BYDAY=FR;COUNT=10): its start is startsAt",
         ));
     }
-    let start = window.starts_at.with_timezone(&zone).naive_local();
+    let start = starts_at.with_timezone(&zone).naive_local();
     let text = format!(
         "DTSTART;TZID={}:{}\nRRULE:{rule}",
         zone.name(),
@@ -484,10 +467,9 @@ fn rule_set(
     })
 }
 
-/// The first occurrence's length in local clock time.
-fn length_in(window: &schedule_window::Model, zone: chrono_tz::Tz) -> Duration {
-    window.ends_at.with_timezone(&zone).naive_local()
-        - window.starts_at.with_timezone(&zone).naive_local()
+/// The length of `starts_at`..`ends_at` in local clock time.
+fn length_in(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, zone: chrono_tz::Tz) -> Duration {
+    ends_at.with_timezone(&zone).naive_local() - starts_at.with_timezone(&zone).naive_local()
 }
 
 /// `length` of clock time after local `start`, as an instant: a time that
@@ -517,8 +499,8 @@ fn occurrences_of(
             .collect());
     };
     let zone = zone(&window.time_zone)?;
-    let set = rule_set(window, rule, zone)?;
-    let length = length_in(window, zone);
+    let set = rule_set(window.starts_at, rule, zone)?;
+    let length = length_in(window.starts_at, window.ends_at, zone);
     let tz = rrule::Tz::Tz(zone);
     // an occurrence that started up to one length before `from` still overlaps it
     let after = (from - (window.ends_at - window.starts_at) - Duration::days(1)).with_timezone(&tz);
