@@ -224,7 +224,8 @@ impl Demo<'_> {
         action: ReleaseAction,
         reason: Option<&str>,
     ) -> DomainResult<()> {
-        workflow::transition_release(&mut self.tx, id, action, reason.map(str::to_owned)).await?;
+        workflow::transition_release(&mut self.tx, id, action, reason.map(str::to_owned), None)
+            .await?;
         Ok(())
     }
 

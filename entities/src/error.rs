@@ -31,6 +31,13 @@ pub enum DomainError {
     /// A linked change's schedule follows its release and cannot be edited.
     #[error("{0}")]
     ScheduleReadOnly(String),
+    /// A hard freeze holds the release; a release manager may override it
+    /// with a reason.
+    #[error("{message}")]
+    FreezeConflict {
+        frozen: Vec<crate::schedule::freeze::Frozen>,
+        message: String,
+    },
     /// Another unit of work holds what this one needs: a deadlock, a
     /// serialization failure, or a lock or statement wait past its timeout.
     /// Retrying may work.
@@ -59,6 +66,7 @@ pub enum ErrorCode {
     Forbidden,
     Conflict,
     ScheduleReadOnly,
+    FreezeConflict,
     Unavailable,
     Internal,
 }
@@ -73,6 +81,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::ScheduleReadOnly => "SCHEDULE_READ_ONLY",
+            ErrorCode::FreezeConflict => "FREEZE_CONFLICT",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -91,6 +100,7 @@ impl DomainError {
                 ErrorCode::Conflict
             }
             DomainError::ScheduleReadOnly(_) => ErrorCode::ScheduleReadOnly,
+            DomainError::FreezeConflict { .. } => ErrorCode::FreezeConflict,
             DomainError::Unavailable(_) => ErrorCode::Unavailable,
             DomainError::Database(_) => ErrorCode::Internal,
         }
@@ -123,6 +133,20 @@ impl DomainError {
             allowed: allowed.into_iter().map(str::to_owned).collect(),
             message: refusal.0,
         }
+    }
+
+    /// A `FreezeConflict`: `action` on release `release_id` meets `frozen`.
+    pub fn freeze_conflict(
+        release_id: i32,
+        action: &str,
+        frozen: Vec<crate::schedule::freeze::Frozen>,
+    ) -> Self {
+        let message = format!(
+            "release {release_id} cannot {action}: its window meets the hard freeze {}; \
+             a release manager may override it with a reason",
+            crate::schedule::freeze::names(&frozen)
+        );
+        Self::FreezeConflict { frozen, message }
     }
 
     /// A `NotFound` for `entity` with the given id.

@@ -120,7 +120,10 @@ impl ReleaseChangeKind {
             EventKind::StakeholderAdded | EventKind::StakeholderRemoved => {
                 Self::StakeholdersChanged
             }
-            EventKind::ReleaseUpdated | EventKind::ReviewRecorded => Self::Updated,
+            EventKind::ReleaseUpdated
+            | EventKind::ReviewRecorded
+            | EventKind::FreezeOverridden
+            | EventKind::FreezeHeld => Self::Updated,
         }
     }
 

@@ -367,7 +367,7 @@ fn overlaps(release: &release::Model, from: DateTime<Utc>, to: DateTime<Utc>) ->
 }
 
 /// The distinct item ids in the packages of each release.
-async fn items_by_release<C: ConnectionTrait>(
+pub(crate) async fn items_by_release<C: ConnectionTrait>(
     db: &C,
     release_ids: &[i32],
 ) -> DomainResult<HashMap<i32, BTreeSet<i32>>> {

@@ -8,6 +8,7 @@ use crate::entity::{milestone, release, MilestoneStatus, ReleaseStatus};
 use crate::lifecycle::milestone::MilestoneAction;
 use crate::lifecycle::release::ReleaseAction;
 use crate::policy::Capability;
+use crate::schedule::freeze::{self, FreezeOverride};
 use crate::{approvals, changes, costs, milestones, releases, windows, DomainResult, Tx};
 use std::collections::VecDeque;
 
@@ -98,34 +99,56 @@ pub fn effects_of_milestone(release: &release::Model, milestone: &milestone::Mod
 }
 
 /// Edits release `id` (see [`releases::update`]); when its planned window moved,
-/// what follows the window moves with it.
+/// what follows the window moves with it. An approved or running release is
+/// not moved into a hard freeze it was not in unless `overridden`.
 pub async fn update_release(
     tx: &mut Tx,
     id: i32,
     edits: releases::ReleaseChanges,
     expected_version: i32,
+    overridden: Option<FreezeOverride>,
 ) -> DomainResult<release::Model> {
     let before = releases::find_visible_locked(tx, id).await?;
     let after = releases::update(tx, id, edits, expected_version).await?;
     if windows::of_release(&before) != windows::of_release(&after) {
+        if let (true, (Some(start), Some(end))) = (
+            freeze::holds_moves(after.status),
+            windows::of_release(&after),
+        ) {
+            let mut frozen = freeze::hard_freezes_over(tx, id, (start, end), None).await?;
+            if let (Some(old_start), Some(old_end)) = windows::of_release(&before) {
+                frozen.retain(|f| f.starts_at >= old_end || f.ends_at <= old_start);
+            }
+            freeze::enforce(tx, &after, "move", frozen, overridden.as_ref())?;
+        }
         run(tx, vec![Effect::ReleaseWindowMoved { release_id: id }]).await?;
     }
     Ok(after)
 }
 
 /// Applies a lifecycle action chosen by the actor of `tx` to release `id`, with
-/// its cascades. `reason` is required to reject or cancel.
+/// its cascades. `reason` is required to reject or cancel. APPROVE and START
+/// are held by a hard freeze over the planned window (START also by one in
+/// force now) unless `overridden`.
 pub async fn transition_release(
     tx: &mut Tx,
     id: i32,
     action: ReleaseAction,
     reason: Option<String>,
+    overridden: Option<FreezeOverride>,
 ) -> DomainResult<release::Model> {
     tx.stamp().actor.may_attempt(action)?;
     let reason = releases::reason_for(action, reason)?;
     let before = releases::find_visible_locked(tx, id).await?;
     tx.stamp().actor.may_move(action, before.status)?;
+    let held = matches!(action, ReleaseAction::Approve | ReleaseAction::Start);
+    let window = windows::of_release(&before);
     let after = releases::apply(tx, before, action, reason).await?;
+    if let (true, (Some(start), Some(end))) = (held, window) {
+        let at = (action == ReleaseAction::Start).then(|| tx.now());
+        let frozen = freeze::hard_freezes_over(tx, id, (start, end), at).await?;
+        freeze::enforce(tx, &after, action.name(), frozen, overridden.as_ref())?;
+    }
     run(tx, effects_of_release(&after)).await?;
     Ok(after)
 }

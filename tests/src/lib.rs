@@ -371,6 +371,37 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Closes the gate on the schedule lock (`entities::schedule::lock`): on
+    /// PostgreSQL its advisory lock, held exclusively; on SQLite the writer lock.
+    pub async fn gate_schedule(&self) -> Gate {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let url = self.context().settings.database.url.expose().to_owned();
+        let connection = patient_connection(&url, 2).await;
+        let holding = connection
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+            .expect("the gate's transaction");
+        if self.backend == Backend::Postgres {
+            holding
+                .execute_unprepared(&format!(
+                    "SELECT pg_advisory_xact_lock({})",
+                    entities::schedule::lock::KEY
+                ))
+                .await
+                .expect("take the schedule lock");
+        }
+        Gate {
+            backend: self.backend,
+            connection,
+            holding: Some(holding),
+        }
+    }
+}
+
 impl Gate {
     /// Opens the gate once `waiting` units of work wait behind it. PostgreSQL
     /// shows them in `pg_locks` (not granted): they all reached the lock

@@ -74,6 +74,21 @@ pub fn to_graphql(err: &DomainError) -> Error {
                 e.set("action", action.as_str());
                 e.set("allowedActions", allowed.clone());
             }
+            DomainError::FreezeConflict { frozen, .. } => {
+                let windows: Vec<async_graphql::Value> = frozen
+                    .iter()
+                    .map(|f| {
+                        async_graphql::Value::from_json(serde_json::json!({
+                            "id": f.window_id.to_string(),
+                            "title": f.title,
+                            "startsAt": f.starts_at.to_rfc3339(),
+                            "endsAt": f.ends_at.to_rfc3339(),
+                        }))
+                        .unwrap_or_default()
+                    })
+                    .collect();
+                e.set("windows", windows);
+            }
             _ => {}
         }
     })

@@ -1,6 +1,7 @@
 //! Per-request batch loading, so nested lists cost a fixed number of queries
 //! however many releases a page holds. One key type per relation.
 
+use crate::graphql::conflict::Conflict;
 use async_graphql::dataloader::Loader;
 use entities::entity::{
     approval_request, approval_vote, change_request, configuration_item, history_event, milestone,
@@ -9,6 +10,7 @@ use entities::entity::{
 use entities::lifecycle::milestone::MilestoneAction;
 use entities::lifecycle::release::{self as release_lifecycle, ReleaseAction};
 use entities::releases::list::{self, Visibility};
+use entities::schedule::freeze;
 use entities::{
     approvals, changes, history, milestones, packages, people, releases, stakeholders, templates,
     DomainError,
@@ -314,19 +316,32 @@ impl Loader<ItemsOfChange> for DbLoader {
 }
 
 impl Loader<ConflictsOf> for DbLoader {
-    type Value = Vec<packages::Conflict>;
+    type Value = Vec<Conflict>;
     type Error = Arc<DomainError>;
 
-    async fn load(&self, keys: &[ConflictsOf]) -> LoadResult<ConflictsOf, Vec<packages::Conflict>> {
+    async fn load(&self, keys: &[ConflictsOf]) -> LoadResult<ConflictsOf, Vec<Conflict>> {
         let models: Vec<release::Model> = keys.iter().map(|k| k.0.clone()).collect();
         let mut conflicts = packages::conflicts_for(&self.db, &models).await?;
+        let mut windows = freeze::conflicts_for(&self.db, &models).await?;
         let visible: Vec<i32> = conflicts.values().flatten().map(|c| c.release.id).collect();
         let visible = list::by_ids(&self.db, &visible, self.visibility).await?;
         Ok(keys
             .iter()
             .map(|k| {
-                let mut found = conflicts.remove(&k.0.id).unwrap_or_default();
-                found.retain(|c| visible.contains_key(&c.release.id));
+                let mut found: Vec<Conflict> = conflicts
+                    .remove(&k.0.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|c| visible.contains_key(&c.release.id))
+                    .map(Conflict::Item)
+                    .collect();
+                found.extend(
+                    windows
+                        .remove(&k.0.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(Conflict::Window),
+                );
                 (k.clone(), found)
             })
             .collect())

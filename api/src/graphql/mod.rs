@@ -13,6 +13,7 @@ pub(crate) mod approval;
 pub mod audit;
 mod change;
 pub mod completion;
+mod conflict;
 pub(crate) mod cost;
 pub mod direct;
 pub mod documents;

@@ -96,20 +96,6 @@ impl Package {
     }
 }
 
-/// Another approved or running release touching one of this release's items in
-/// an overlapping window.
-pub struct Conflict(pub packages::Conflict);
-
-#[Object]
-impl Conflict {
-    async fn item(&self) -> ConfigurationItem {
-        ConfigurationItem(self.0.item.clone())
-    }
-    async fn release(&self) -> Release {
-        Release(self.0.release.clone())
-    }
-}
-
 #[derive(Default)]
 pub struct PackageQuery;
 

@@ -82,7 +82,7 @@ impl ScheduleWindow {
 }
 
 /// One occurrence of a window.
-pub struct ScheduleOccurrence(schedule::Occurrence);
+pub struct ScheduleOccurrence(pub schedule::Occurrence);
 
 #[Object]
 impl ScheduleOccurrence {

@@ -32,6 +32,11 @@ export function describe(error: CombinedError): string {
     }
     case "VALIDATION":
       return `Please check the input: ${message}`;
+    case "FREEZE_CONFLICT": {
+      const windows = Array.isArray(extensions.windows) ? (extensions.windows as { title?: string }[]) : [];
+      const names = windows.map((w) => w.title).filter(Boolean).join(", ");
+      return `A hard freeze holds this release${names ? ` (${names})` : ""}. Move its window out of the freeze, or a release manager overrides the freeze with a reason.`;
+    }
     case "SCHEDULE_READ_ONLY":
       return "This change follows its release's planned window; edit the release's window instead.";
     case "LIMIT_EXCEEDED":

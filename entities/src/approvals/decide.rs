@@ -12,6 +12,7 @@ use crate::lifecycle::milestone::MilestoneAction;
 use crate::lifecycle::release::ReleaseAction;
 use crate::lifecycle::Refusal;
 use crate::policy::Capability;
+use crate::schedule::freeze;
 use crate::{milestones, releases, validate, workflow, DomainError, DomainResult, Event};
 use crate::{Subject, Tx};
 use sea_orm::{prelude::*, sea_query::Expr, ActiveValue::Set, QueryOrder, QuerySelect};
@@ -755,6 +756,15 @@ async fn resolve(
                 Verdict::Approved => ReleaseAction::Approve,
                 Verdict::Rejected => ReleaseAction::Reject,
             };
+            if let (Verdict::Approved, (Some(start), Some(end))) =
+                (verdict, crate::windows::of_release(&release))
+            {
+                let frozen = freeze::hard_freezes_over(tx, release.id, (start, end), None).await?;
+                if !frozen.is_empty() {
+                    freeze::hold_verdict(tx, &release, &frozen);
+                    return Ok(());
+                }
+            }
             let after = releases::apply(tx, release, action, Some(note)).await?;
             workflow::run(tx, workflow::effects_of_release(&after)).await
         }

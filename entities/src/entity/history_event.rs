@@ -71,6 +71,13 @@ pub enum EventKind {
     /// An administrator reopened a final cost for more lines.
     #[sea_orm(string_value = "COST_REOPENED")]
     CostReopened,
+    /// A release manager went ahead inside a hard freeze (`to_value` names
+    /// the freezes, `note` the action and the reason).
+    #[sea_orm(string_value = "FREEZE_OVERRIDDEN")]
+    FreezeOverridden,
+    /// The board approved a release inside a hard freeze; it stays REQUESTED.
+    #[sea_orm(string_value = "FREEZE_HELD")]
+    FreezeHeld,
 }
 
 /// What kind of thing an event is about.

@@ -13,6 +13,7 @@ mod errors;
 mod faults;
 mod fixtures;
 mod four_eyes;
+mod freezes;
 mod hardening;
 mod identity;
 mod jobs;

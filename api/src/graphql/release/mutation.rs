@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use entities::entity::{ReleaseScope, ReleaseType, ReviewOutcome};
 use entities::lifecycle::release::ReleaseAction;
 use entities::releases::{self, NewRelease, ReleaseChanges, TemplateChoice};
+use entities::schedule::freeze::FreezeOverride;
 use entities::workflow;
 
 /// Input of `createRelease`.
@@ -91,12 +92,17 @@ impl ReleaseMutation {
     }
 
     /// Edits a release read at `expectedVersion`; a stale version fails with `CONFLICT`.
+    /// An approved or running release moved into a hard freeze fails with
+    /// `FREEZE_CONFLICT` unless a release manager sets `overrideFreeze` and
+    /// gives a `reason`; the override is kept in the release's history.
     async fn update_release(
         &self,
         ctx: &Context<'_>,
         id: ID,
         input: UpdateReleaseInput,
         expected_version: i32,
+        override_freeze: Option<bool>,
+        reason: Option<String>,
     ) -> Result<Release> {
         let changes = ReleaseChanges {
             title: input.title,
@@ -111,7 +117,9 @@ impl ReleaseMutation {
         };
         let id = parse_id(&id, "id")?;
         write(ctx, async |tx| {
-            workflow::update_release(tx, id, changes, expected_version).await
+            let overridden =
+                FreezeOverride::requested(tx, override_freeze == Some(true), reason.as_deref())?;
+            workflow::update_release(tx, id, changes, expected_version, overridden).await
         })
         .await
         .map(Release)
@@ -119,16 +127,21 @@ impl ReleaseMutation {
 
     /// Moves a release through its lifecycle; REJECT and CANCEL need a `reason`.
     /// A refused action fails with `INVALID_TRANSITION` and lists the allowed ones.
+    /// APPROVE and START inside a hard freeze fail with `FREEZE_CONFLICT`
+    /// naming it, unless a release manager sets `overrideFreeze` with a `reason`.
     async fn transition_release(
         &self,
         ctx: &Context<'_>,
         id: ID,
         action: ReleaseAction,
         reason: Option<String>,
+        override_freeze: Option<bool>,
     ) -> Result<Release> {
         let id = parse_id(&id, "id")?;
         write(ctx, async |tx| {
-            workflow::transition_release(tx, id, action, reason).await
+            let overridden =
+                FreezeOverride::requested(tx, override_freeze == Some(true), reason.as_deref())?;
+            workflow::transition_release(tx, id, action, reason, overridden).await
         })
         .await
         .map(Release)

@@ -1,6 +1,7 @@
 //! The `Release` object and its relations.
 
 use crate::graphql::change::Change;
+use crate::graphql::conflict::Conflict;
 use crate::graphql::error::{internal, GqlResultExt};
 use crate::graphql::guard::viewer;
 use crate::graphql::history::ReleaseEvent;
@@ -9,7 +10,7 @@ use crate::graphql::loaders::{
     ReleaseActionsOf, ReleaseById, StakeholdersOf,
 };
 use crate::graphql::milestone::Milestone;
-use crate::graphql::package::{Conflict, Package};
+use crate::graphql::package::Package;
 use crate::graphql::people::{Person, Stakeholder};
 use crate::graphql::RequestLoader;
 use async_graphql::{Context, Object, Result, ID};
@@ -142,12 +143,14 @@ impl Release {
         let rows = loader.load_one(PackagesOf(self.0.id)).await.gql()?;
         Ok(rows.unwrap_or_default().into_iter().map(Package).collect())
     }
-    /// Approved or running releases you may see that touch one of this release's
-    /// configuration items in an overlapping window: a warning, not a refusal.
+    /// What the planned window runs into: approved or running releases you may
+    /// see on one of this release's configuration items in an overlapping
+    /// window, freezes it overlaps, and items whose maintenance windows it lies
+    /// outside. Only a `blocking` one (a HARD freeze) refuses anything.
     async fn conflicts(&self, ctx: &Context<'_>) -> Result<Vec<Conflict>> {
         let loader = ctx.data::<RequestLoader>()?;
         let rows = loader.load_one(ConflictsOf(self.0.clone())).await.gql()?;
-        Ok(rows.unwrap_or_default().into_iter().map(Conflict).collect())
+        Ok(rows.unwrap_or_default())
     }
     /// Budget, running and final cost, and the variance.
     async fn cost(&self, ctx: &Context<'_>) -> Result<crate::graphql::cost::ReleaseCost> {

@@ -174,6 +174,8 @@ function Actions({ release, refresh }: { release: ReleaseDetailFragment; refresh
   const review = useSubmit(RecordReleaseReviewDocument, refresh);
   const [outcome, setOutcome] = useState<ReviewOutcome>("SUCCESSFUL");
   const [lessons, setLessons] = useState("");
+  // the action a hard freeze refused, which a release manager may override
+  const [frozen, setFrozen] = useState<ReleaseAction | null>(null);
   const needsReview = release.status === "REVIEW" && !release.reviewOutcome && session.runsReleases;
   if (release.availableActions.length === 0 && !needsReview) return null;
   return (
@@ -194,7 +196,11 @@ function Actions({ release, refresh }: { release: ReleaseDetailFragment; refresh
             type="button"
             className={action === "SUBMIT" || action === "START" || action === "CLOSE" ? "primary" : undefined}
             disabled={move.busy}
-            onClick={() => move.submit({ id: release.id, action, reason: null })}
+            onClick={() => {
+              void move
+                .submit({ id: release.id, action, reason: null })
+                .then((r) => setFrozen(r.code === "FREEZE_CONFLICT" ? action : null));
+            }}
           >
             {ACTION_LABELS[action]}
           </button>
@@ -227,6 +233,19 @@ function Actions({ release, refresh }: { release: ReleaseDetailFragment; refresh
         </form>
       )}
       <ErrorNote error={move.error ?? review.error} />
+      {frozen && session.runsReleases && move.error && (
+        <ReasonButton
+          label={`Override the freeze and ${words(frozen)}`}
+          prompt="Why go ahead inside the freeze?"
+          busy={move.busy}
+          className="danger"
+          onConfirm={(reason) => {
+            void move
+              .submit({ id: release.id, action: frozen, reason, overrideFreeze: true })
+              .then((r) => setFrozen(r.code === "FREEZE_CONFLICT" ? frozen : null));
+          }}
+        />
+      )}
     </div>
   );
 }
@@ -237,15 +256,11 @@ function Packages({ release }: { release: ReleaseDetailFragment }) {
     <Section title="Packages">
       {release.conflicts.length > 0 && (
         <div className="warning" role="status">
-          <strong>Conflicts:</strong> other approved or running releases touch the same items in an overlapping window.
+          <strong>Conflicts:</strong> what the planned window runs into.
           <ul>
             {release.conflicts.map((c) => (
-              <li key={`${c.item.id}-${c.release.id}`}>
-                {c.item.name} is also in{" "}
-                <a href={href.release(c.release.id)}>
-                  #{c.release.id} {c.release.title}
-                </a>{" "}
-                (<Window start={c.release.plannedStart} end={c.release.plannedEnd} />)
+              <li key={`${c.kind}-${c.item?.id ?? "all"}-${c.release?.id ?? c.window?.id}`}>
+                <ConflictLine conflict={c} />
               </li>
             ))}
           </ul>
@@ -266,6 +281,43 @@ function Packages({ release }: { release: ReleaseDetailFragment }) {
         </div>
       ))}
     </Section>
+  );
+}
+
+type ReleaseConflict = ReleaseDetailFragment["conflicts"][number];
+
+function ConflictLine({ conflict: c }: { conflict: ReleaseConflict }) {
+  const what = c.item ? c.item.name : "Every item";
+  if (c.kind === "ITEM_OVERLAP" && c.release) {
+    return (
+      <>
+        {what} is also in{" "}
+        <a href={href.release(c.release.id)}>
+          #{c.release.id} {c.release.title}
+        </a>{" "}
+        (<Window start={c.release.plannedStart} end={c.release.plannedEnd} />)
+      </>
+    );
+  }
+  if (c.kind === "FREEZE" && c.window) {
+    return (
+      <>
+        <strong>{c.blocking ? "Hard freeze" : "Soft freeze"}</strong> {c.window.title} on {c.item ? c.item.name : "every item"}
+        {c.occurrence && (
+          <>
+            {" "}
+            (<Window start={c.occurrence.startsAt} end={c.occurrence.endsAt} />)
+          </>
+        )}
+        : {c.window.reason}
+        {c.blocking && " — APPROVE and START need a release manager's override with a reason."}
+      </>
+    );
+  }
+  return (
+    <>
+      {what} is outside its maintenance windows ({c.window?.title ?? "none"}).
+    </>
   );
 }
 

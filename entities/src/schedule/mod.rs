@@ -9,7 +9,9 @@
 //! expanding it is bounded. A window is its own aggregate root: an edit or a
 //! cancel locks its row and checks the version the caller read.
 
-use crate::entity::{configuration_item, schedule_window, schedule_window_item};
+use crate::entity::{
+    configuration_item, package_item, release_package, schedule_window, schedule_window_item,
+};
 use crate::entity::{Enforcement, WindowKind};
 use crate::kit::{check_version, save};
 use crate::policy::Capability;
@@ -18,6 +20,9 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, QueryOrder, QuerySelect};
 use std::collections::HashMap;
+
+pub mod freeze;
+pub mod lock;
 
 /// Longest occurrence: a year and a day.
 pub const MAX_WINDOW_DAYS: i64 = 366;
@@ -82,13 +87,15 @@ struct Timing {
     time_zone: String,
 }
 
-/// Records a window. Release managers and administrators only.
+/// Records a window; a freeze tells the owners of the approved and running
+/// releases it overlaps. Release managers and administrators only.
 pub async fn create(tx: &mut Tx, new: NewWindow) -> DomainResult<schedule_window::Model> {
     tx.stamp().actor.require(Capability::RunReleases)?;
     let title = validate::title("title", &new.title)?;
     let reason = validate::required_text("reason", &new.reason, MAX_REASON)?;
     let timing = timing(new.starts_at, new.ends_at, new.recurrence, &new.time_zone)?;
     let items = packages::existing_items(tx, &new.item_ids).await?;
+    lock::exclusive(tx).await?;
     let now = tx.now();
     let window = schedule_window::ActiveModel {
         title: Set(title),
@@ -110,6 +117,7 @@ pub async fn create(tx: &mut Tx, new: NewWindow) -> DomainResult<schedule_window
     .insert(tx.db())
     .await?;
     insert_items(tx, window.id, &items).await?;
+    freeze::tell_owners(tx, &window, &items).await?;
     Ok(window)
 }
 
@@ -152,6 +160,7 @@ pub async fn update(
         Some(ids) => Some(packages::existing_items(tx, ids).await?),
         None => None,
     };
+    lock::exclusive(tx).await?;
     let mut row = schedule_window::ActiveModel {
         starts_at: Set(timing.starts_at),
         ends_at: Set(timing.ends_at),
@@ -170,13 +179,24 @@ pub async fn update(
         row.enforcement = Set(enforcement);
     }
     let saved = save(tx.db(), tx.now(), &before, row).await?;
-    if let Some(items) = items {
-        schedule_window_item::Entity::delete_many()
+    let items = match items {
+        Some(items) => {
+            schedule_window_item::Entity::delete_many()
+                .filter(schedule_window_item::Column::WindowId.eq(id))
+                .exec(tx.db())
+                .await?;
+            insert_items(tx, id, &items).await?;
+            items
+        }
+        None => schedule_window_item::Entity::find()
             .filter(schedule_window_item::Column::WindowId.eq(id))
-            .exec(tx.db())
-            .await?;
-        insert_items(tx, id, &items).await?;
-    }
+            .all(tx.db())
+            .await?
+            .into_iter()
+            .map(|link| link.item_id)
+            .collect(),
+    };
+    freeze::tell_owners(tx, &saved, &items).await?;
     Ok(saved)
 }
 
@@ -213,14 +233,28 @@ async fn find_locked(tx: &mut Tx, id: i32) -> DomainResult<schedule_window::Mode
 
 /// Every occurrence of a window that is not cancelled and overlaps
 /// `[from, to)`, covering item `item_id` when given (a window without items
-/// covers every item), by start. One query finds the windows; their
-/// occurrences are expanded in the range only.
+/// covers every item), by start. The range is bounded, and so is the answer.
 pub async fn occurrences_between<C: ConnectionTrait>(
     db: &C,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     item_id: Option<i32>,
 ) -> DomainResult<Vec<Occurrence>> {
+    check_range(from, to)?;
+    let items = item_id.map(|id| vec![id]);
+    let found = occurrences_covering(db, from, to, Scope::of(items.as_deref(), None)).await?;
+    if found.len() > MAX_LISTED {
+        return Err(DomainError::validation(
+            "to",
+            format!("more than {MAX_LISTED} occurrences: ask for a shorter range"),
+        ));
+    }
+    Ok(found)
+}
+
+/// A range a caller asks to expand: `to` after `from`, at most
+/// [`MAX_RANGE_DAYS`] long.
+pub fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> DomainResult<()> {
     validate::instant("from", from)?;
     validate::instant("to", to)?;
     if to <= from {
@@ -232,6 +266,46 @@ pub async fn occurrences_between<C: ConnectionTrait>(
             format!("ask for at most {MAX_RANGE_DAYS} days at a time"),
         ));
     }
+    Ok(())
+}
+
+/// Which windows a search looks at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub items: Items<'a>,
+    /// Only windows of this kind.
+    pub kind: Option<WindowKind>,
+}
+
+/// Which items a searched window must cover; a window without items covers
+/// every item, so it is always found.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Items<'a> {
+    /// Every window.
+    #[default]
+    Any,
+    /// Windows covering one of these items.
+    Ids(&'a [i32]),
+    /// Windows covering an item the packages of this release hold.
+    OfRelease(i32),
+}
+
+impl<'a> Scope<'a> {
+    /// Windows covering one of `items` (or every item), of `kind` when given.
+    pub fn of(items: Option<&'a [i32]>, kind: Option<WindowKind>) -> Self {
+        let items = items.map_or(Items::Any, Items::Ids);
+        Self { items, kind }
+    }
+}
+
+/// The windows in `scope` that are not cancelled and may occur in
+/// `[from, to)`, in one query, by id.
+pub async fn windows_covering<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    scope: Scope<'_>,
+) -> DomainResult<Vec<schedule_window::Model>> {
     let mut condition = Condition::all()
         .add(schedule_window::Column::CancelledAt.is_null())
         .add(schedule_window::Column::StartsAt.lt(to))
@@ -242,11 +316,39 @@ pub async fn occurrences_between<C: ConnectionTrait>(
             )
             .gt(from),
         );
-    if let Some(item_id) = item_id {
+    if let Some(kind) = scope.kind {
+        condition = condition.add(schedule_window::Column::Kind.eq(kind));
+    }
+    let item_ids = match scope.items {
+        Items::Any => None,
+        Items::Ids(ids) => Some(
+            Condition::all().add(schedule_window_item::Column::ItemId.is_in(ids.iter().copied())),
+        ),
+        Items::OfRelease(release_id) => Some(
+            Condition::all().add(
+                schedule_window_item::Column::ItemId.in_subquery(
+                    Query::select()
+                        .column(package_item::Column::ItemId)
+                        .from(package_item::Entity)
+                        .and_where(
+                            package_item::Column::PackageId.in_subquery(
+                                Query::select()
+                                    .column(release_package::Column::Id)
+                                    .from(release_package::Entity)
+                                    .and_where(release_package::Column::ReleaseId.eq(release_id))
+                                    .to_owned(),
+                            ),
+                        )
+                        .to_owned(),
+                ),
+            ),
+        ),
+    };
+    if let Some(item_ids) = item_ids {
         let covering = Query::select()
             .column(schedule_window_item::Column::WindowId)
             .from(schedule_window_item::Entity)
-            .and_where(schedule_window_item::Column::ItemId.eq(item_id))
+            .cond_where(item_ids)
             .to_owned();
         let with_items = Query::select()
             .column(schedule_window_item::Column::WindowId)
@@ -258,25 +360,38 @@ pub async fn occurrences_between<C: ConnectionTrait>(
                 .add(schedule_window::Column::Id.not_in_subquery(with_items)),
         );
     }
-    let windows = schedule_window::Entity::find()
+    Ok(schedule_window::Entity::find()
         .filter(condition)
         .order_by_asc(schedule_window::Column::Id)
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The occurrences in `[from, to)` of the windows in `scope`, by start.
+pub async fn occurrences_covering<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    scope: Scope<'_>,
+) -> DomainResult<Vec<Occurrence>> {
+    let windows = windows_covering(db, from, to, scope).await?;
+    expand(&windows, from, to)
+}
+
+/// The occurrences in `[from, to)` of `windows`, by start.
+pub fn expand(
+    windows: &[schedule_window::Model],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> DomainResult<Vec<Occurrence>> {
     let mut found = Vec::new();
     for window in windows {
-        for (starts_at, ends_at) in occurrences_of(&window, from, to)? {
+        for (starts_at, ends_at) in occurrences_of(window, from, to)? {
             found.push(Occurrence {
                 window: window.clone(),
                 starts_at,
                 ends_at,
             });
-        }
-        if found.len() > MAX_LISTED {
-            return Err(DomainError::validation(
-                "to",
-                format!("more than {MAX_LISTED} occurrences: ask for a shorter range"),
-            ));
         }
     }
     found.sort_by_key(|o| (o.starts_at, o.window.id));
