@@ -6,6 +6,7 @@
 pub mod access;
 pub mod approvals;
 pub mod audit;
+pub mod calendar;
 pub mod changes;
 pub mod clock;
 pub mod costs;

@@ -17,6 +17,7 @@ mod m20261203_000011_approval_requester;
 mod m20261203_000012_link_key_out_of_the_database;
 mod m20261204_000013_board_governs;
 mod m20261204_000014_schedule_windows;
+mod m20261206_000015_calendar_feeds;
 
 /// Applies Releasedesk's migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_link_key_out_of_the_database::Migration),
             Box::new(m20261204_000013_board_governs::Migration),
             Box::new(m20261204_000014_schedule_windows::Migration),
+            Box::new(m20261206_000015_calendar_feeds::Migration),
         ]
     }
 }

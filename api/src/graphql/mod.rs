@@ -11,6 +11,7 @@
 mod admin;
 pub(crate) mod approval;
 pub mod audit;
+mod calendar;
 mod change;
 pub mod completion;
 mod conflict;
@@ -54,6 +55,7 @@ pub struct QueryRoot(
     approval::ApprovalQuery,
     cost::CostQuery,
     schedule::ScheduleQuery,
+    calendar::CalendarQuery,
 );
 
 /// Write operations.
@@ -70,6 +72,7 @@ pub struct MutationRoot(
     approval::ApprovalMutation,
     cost::CostMutation,
     schedule::ScheduleMutation,
+    calendar::CalendarMutation,
 );
 
 /// The served schema.

@@ -3,6 +3,7 @@
 //! GraphiQL), `/health` the readiness probe, `/metrics` the Prometheus scrape.
 
 mod approval_links;
+mod calendar;
 mod graphiql;
 mod graphql;
 mod health;
@@ -122,6 +123,7 @@ pub fn routes(state: HttpState) -> impl Endpoint {
     let allowed_headers = state.context.settings.cors_allow_header_list();
     let health_state = state.clone();
     let link_context = state.context.clone();
+    let feed_context = state.context.clone();
     let graphiql_on = state.context.settings.graphiql_enabled();
     let state_public_url = state.context.settings.public_url();
     let metrics_here =
@@ -168,6 +170,16 @@ pub fn routes(state: HttpState) -> impl Endpoint {
                     } else {
                         poem::http::StatusCode::NOT_FOUND.into_response()
                     })
+                }
+            })),
+        )
+        .at(
+            "/calendar/:file",
+            get(poem::endpoint::make(move |req: poem::Request| {
+                let context = feed_context.clone();
+                async move {
+                    let file = req.path_params::<String>().unwrap_or_default();
+                    Ok::<_, poem::Error>(calendar::feed(&context, &file, &req).await)
                 }
             })),
         )

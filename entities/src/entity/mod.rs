@@ -6,6 +6,7 @@ pub mod approval_delegation;
 pub mod approval_request;
 pub mod approval_vote;
 pub mod audit_event;
+pub mod calendar_feed;
 pub mod change_item;
 pub mod change_request;
 pub mod configuration_item;

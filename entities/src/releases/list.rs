@@ -332,6 +332,21 @@ impl PageRequest {
     }
 }
 
+/// At most `limit` releases matching `filter`, by planned start, in one query.
+pub async fn by_planned_start<C: ConnectionTrait>(
+    db: &C,
+    filter: &ReleaseFilter,
+    limit: u64,
+) -> DomainResult<Vec<release::Model>> {
+    filter.check()?;
+    Ok(filtered(filter)
+        .order_by_asc(release::Column::PlannedStart)
+        .order_by_asc(release::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 /// The releases among `ids` that `visibility` lets through, in one query.
 pub async fn by_ids<C: ConnectionTrait>(
     db: &C,

@@ -107,6 +107,9 @@ const CASES: &[(&str, &str, &[Who])] = &[
     ("createScheduleWindow", "mutation($iid: ID!) { createScheduleWindow(input: { title: \"Freeze\", kind: FREEZE, startsAt: \"2027-01-10T00:00:00Z\", endsAt: \"2027-01-11T00:00:00Z\", itemIds: [$iid], reason: \"year end\" }) { id } }", &[A, RM]),
     ("updateScheduleWindow", "mutation($wid: ID!) { updateScheduleWindow(id: $wid, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }", &[A, RM]),
     ("cancelScheduleWindow", "mutation($wid: ID!) { cancelScheduleWindow(id: $wid) { id } }", &[A, RM]),
+    ("myCalendarFeeds", "{ myCalendarFeeds { id name } }", &[A, RM, CM, RB, SH]),
+    ("createCalendarFeed", "mutation { createCalendarFeed(name: \"My releases\") { url feed { id } } }", &[A, RM, CM, RB, SH]),
+    ("revokeCalendarFeed", "mutation($fid: ID!) { revokeCalendarFeed(id: $fid) { id } }", &[A]),
 ];
 
 /// How a refused identity is answered, where it is not FORBIDDEN: another
@@ -117,7 +120,7 @@ const CASES: &[(&str, &str, &[Who])] = &[
 fn refusal(name: &str, who: Who) -> &'static str {
     match name {
         "others_roles" if matches!(who, RM | CM) => HIDDEN,
-        "revokeApiToken" | "revokeDelegation" => "NOT_FOUND",
+        "revokeApiToken" | "revokeDelegation" | "revokeCalendarFeed" => "NOT_FOUND",
         "delegateApprovals" => "VALIDATION",
         _ => "FORBIDDEN",
     }
@@ -330,6 +333,13 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         )
         .await["createScheduleWindow"]["id"]
         .clone();
+    let feed = app
+        .ok(
+            "mutation { createCalendarFeed(name: \"The administrator's\") { feed { id } } }",
+            json!({}),
+        )
+        .await["createCalendarFeed"]["feed"]["id"]
+        .clone();
     let victim = app.user(&format!("Token Owner {n}"), &[]).await;
     let token_id = tokens::list(app.database(), Some(victim.0)).await.unwrap()[0].id;
     let package = app
@@ -444,7 +454,7 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         "cid": change, "iid": item, "pkg": package, "lid": line,
         "aid": approvals[0], "timed": timed, "frozen": review,
         "cover": cover.to_string(), "later": later, "end": end_of_cover, "did": delegation,
-        "oid": outbox_id.to_string(), "wid": window,
+        "oid": outbox_id.to_string(), "wid": window, "fid": feed,
         "email": format!("new.person.{n}@example.com"), "name": format!("Template {n}"),
     })
 }
@@ -556,7 +566,7 @@ async fn every_operation_as_every_identity(app: &TestApp) {
                     "requested": "1", "review": "1", "owner": "1", "email": "x@example.com", "name": "x",
                     "cid": "1", "iid": "1", "pkg": "1", "lid": "1", "aid": "1", "timed": "1",
                     "frozen": "1", "cover": "1", "later": "2027-06-01T00:00:00Z",
-                    "end": "2027-06-30T00:00:00Z", "did": "1", "oid": "1", "wid": "1" }))
+                    "end": "2027-06-30T00:00:00Z", "did": "1", "oid": "1", "wid": "1", "fid": "1" }))
                 .await;
             if error_code(&body) != Some("UNAUTHENTICATED")
                 || body.get("data").is_some_and(|d| !d.is_null())

@@ -2,6 +2,7 @@
 
 mod access;
 mod approvals;
+mod calendar;
 mod changes;
 mod clients;
 mod concurrency;
