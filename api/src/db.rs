@@ -83,7 +83,34 @@ pub async fn connect_with(
     Database::connect(options).await
 }
 
-/// Applies every pending migration.
+/// The advisory lock replicas take to migrate one at a time: "RDMG".
+const MIGRATION_LOCK: i64 = 0x5244_4D47;
+
+/// Applies every pending migration. On PostgreSQL replicas starting together
+/// take turns under a session advisory lock held on a connection of its own,
+/// so one applies a new migration and the others find it applied; a replica
+/// that dies while migrating loses the lock with its session. A pool of one
+/// connection cannot hold the lock beside the migration, and migrates alone.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let pool = db.get_postgres_connection_pool();
+    if pool.options().get_max_connections() < 2 {
+        return Migrator::up(db, None).await;
+    }
+    let failed = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("migration lock: {e}"));
+    let mut holder = pool.acquire().await.map_err(failed)?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *holder)
+        .await
+        .map_err(failed)?;
+    let migrated = Migrator::up(db, None).await;
+    sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *holder)
+        .await
+        .map_err(failed)?;
+    migrated
 }

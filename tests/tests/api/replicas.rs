@@ -53,6 +53,43 @@ async fn finished_runs(db: &DatabaseConnection) -> Vec<job_run::Model> {
     not(postgres_tests),
     ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
 )]
+async fn replicas_starting_together_on_an_empty_database_migrate_in_turn() {
+    let Some((url, cleanup)) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let mut pools = Vec::new();
+    for _ in 0..4 {
+        pools.push(db::connect(&url, 3).await.expect("connect"));
+    }
+    // every replica creates the same tables at once; without turns, two
+    // CREATE TABLEs of one name collide in PostgreSQL's catalogue
+    let results = futures::future::join_all(pools.iter().map(db::migrate)).await;
+    for result in &results {
+        assert!(result.is_ok(), "{results:?}");
+    }
+    let applied: i64 = pools[0]
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .expect("read the migrations table")
+        .expect("a count")
+        .try_get("", "n")
+        .expect("the count");
+    use migration::MigratorTrait;
+    assert_eq!(applied as usize, migration::Migrator::migrations().len());
+    for pool in pools {
+        pool.close().await.ok();
+    }
+    drop(cleanup);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "needs PostgreSQL: set RELEASEDESK_TEST_POSTGRES_URL"
+)]
 async fn three_replicas_run_every_slot_of_a_per_second_job_exactly_once() {
     let Some((url, cleanup)) = fresh_database(Backend::Postgres).await else {
         return;
