@@ -19,6 +19,7 @@ pub(crate) mod cost;
 pub mod direct;
 pub mod documents;
 pub mod error;
+mod forward;
 pub mod guard;
 mod history;
 mod jobs;
@@ -56,6 +57,7 @@ pub struct QueryRoot(
     cost::CostQuery,
     schedule::ScheduleQuery,
     calendar::CalendarQuery,
+    forward::ForwardQuery,
 );
 
 /// Write operations.

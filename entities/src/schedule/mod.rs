@@ -21,6 +21,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{prelude::*, ActiveValue::Set, Condition, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
+pub mod forward;
 pub mod freeze;
 pub mod lock;
 

@@ -107,6 +107,7 @@ const CASES: &[(&str, &str, &[Who])] = &[
     ("createScheduleWindow", "mutation($iid: ID!) { createScheduleWindow(input: { title: \"Freeze\", kind: FREEZE, startsAt: \"2027-01-10T00:00:00Z\", endsAt: \"2027-01-11T00:00:00Z\", itemIds: [$iid], reason: \"year end\" }) { id } }", &[A, RM]),
     ("updateScheduleWindow", "mutation($wid: ID!) { updateScheduleWindow(id: $wid, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }", &[A, RM]),
     ("cancelScheduleWindow", "mutation($wid: ID!) { cancelScheduleWindow(id: $wid) { id } }", &[A, RM]),
+    ("schedule", "{ schedule(from: \"2027-01-01T00:00:00Z\", to: \"2027-02-01T00:00:00Z\") { kind title startsAt release { id } } }", &[A, RM, CM, RB, SH]),
     ("myCalendarFeeds", "{ myCalendarFeeds { id name } }", &[A, RM, CM, RB, SH]),
     ("createCalendarFeed", "mutation { createCalendarFeed(name: \"My releases\") { url feed { id } } }", &[A, RM, CM, RB, SH]),
     ("revokeCalendarFeed", "mutation($fid: ID!) { revokeCalendarFeed(id: $fid) { id } }", &[A]),

@@ -1,4 +1,5 @@
-//! Calendar feeds over the real HTTP endpoint, parsed by an iCalendar parser
+//! The forward schedule (`schedule`) as each viewer sees it, and calendar
+//! feeds over the real HTTP endpoint, parsed by an iCalendar parser
 //! (the `ical` crate): what the owner may see and nothing else, a SEQUENCE
 //! that rises with an edit, CANCELLED releases, 304 for a matching
 //! `If-None-Match`, and nothing after revocation.
@@ -199,7 +200,104 @@ async fn unknown_feeds_and_bad_names_are_refused_and_write_nothing(app: &TestApp
     assert_eq!(listed["myCalendarFeeds"], json!([]));
 }
 
+async fn the_schedule_lists_releases_changes_and_windows_as_the_viewer_sees_them(app: &TestApp) {
+    let (sam_id, sam) = app.user("Sam Stakeholder", &[]).await;
+    let (_, manager) = app.user("Rita Manager", &[Role::ReleaseManager]).await;
+    let mine = fixtures::release(
+        app,
+        &sam_id.to_string(),
+        json!({ "title": "Mail upgrade", "type": "MINOR",
+            "plannedStart": "2026-12-10T08:00:00Z", "plannedEnd": "2026-12-10T12:00:00Z" }),
+    )
+    .await;
+    let other = fixtures::person(app, "Olga Other").await;
+    fixtures::release(
+        app,
+        &other,
+        json!({ "title": "Payroll", "type": "MAJOR", "useTemplate": false,
+            "plannedStart": "2026-12-09T08:00:00Z", "plannedEnd": "2026-12-09T12:00:00Z" }),
+    )
+    .await;
+    let requester = fixtures::person(app, "Rick Requester").await;
+    let change = app
+        .ok(
+            "mutation($p: ID!) { createChange(input: { title: \"Patch mail\", risk: LOW, requesterId: $p }) { id } }",
+            json!({ "p": requester }),
+        )
+        .await["createChange"]["id"]
+        .clone();
+    app.ok(
+        "mutation($c: ID!, $r: ID!) { linkChange(id: $c, releaseId: $r) { id } }",
+        json!({ "c": change, "r": mine["id"] }),
+    )
+    .await;
+    app.as_bearer(Some(&manager))
+        .ok(
+            "mutation { createScheduleWindow(input: { title: \"Audit day\", kind: FREEZE, enforcement: SOFT,
+                startsAt: \"2026-12-10T00:00:00Z\", endsAt: \"2026-12-11T00:00:00Z\", timeZone: \"UTC\",
+                itemIds: [], reason: \"External audit\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let query = "query($filter: ScheduleFilter) { schedule(from: \"2026-12-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\", filter: $filter) {
+        kind title startsAt release { id } change { id } occurrence { window { title } } } }";
+    let titles = |data: &Value| -> Vec<(String, String)> {
+        data["schedule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["kind"].as_str().unwrap().to_owned(),
+                    e["title"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |k: &str, t: &str| (k.to_owned(), t.to_owned());
+    // everything, by start, for the administrator
+    let all = app.ok(query, json!({ "filter": null })).await;
+    assert_eq!(
+        titles(&all),
+        [
+            pair("RELEASE", "Payroll"),
+            pair("FREEZE", "Audit day"),
+            pair("RELEASE", "Mail upgrade"),
+            pair("CHANGE", "Patch mail"),
+        ],
+        "{all}"
+    );
+    // the stakeholder sees their release, its change and the window, not Payroll
+    let seen = app
+        .as_bearer(Some(&sam))
+        .ok(query, json!({ "filter": null }))
+        .await;
+    assert_eq!(
+        titles(&seen),
+        [
+            pair("FREEZE", "Audit day"),
+            pair("RELEASE", "Mail upgrade"),
+            pair("CHANGE", "Patch mail")
+        ]
+    );
+    let majors = app
+        .ok(
+            query,
+            json!({ "filter": { "types": ["MAJOR"], "changes": false, "windows": false } }),
+        )
+        .await;
+    assert_eq!(titles(&majors), [pair("RELEASE", "Payroll")]);
+    let refused = app
+        .error(
+            "{ schedule(from: \"2026-12-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\") { kind } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused["extensions"]["code"], "VALIDATION", "{refused}");
+}
+
 on_both_databases!(
+    the_schedule_lists_releases_changes_and_windows_as_the_viewer_sees_them,
     a_feed_shows_what_its_owner_may_see_and_follows_changes,
     unknown_feeds_and_bad_names_are_refused_and_write_nothing,
 );
