@@ -390,7 +390,7 @@ pub(crate) async fn items_by_release<C: ConnectionTrait>(
 }
 
 /// The releases whose packages hold each item in `item_ids`.
-async fn releases_by_item<C: ConnectionTrait>(
+pub(crate) async fn releases_by_item<C: ConnectionTrait>(
     db: &C,
     item_ids: &[i32],
 ) -> DomainResult<HashMap<i32, BTreeSet<i32>>> {

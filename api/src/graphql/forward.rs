@@ -7,10 +7,11 @@ use super::guard;
 use super::release::Release;
 use super::schedule::ScheduleOccurrence;
 use crate::context::AppContext;
-use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::entity::{ReleaseStatus, ReleaseType, WindowKind};
 use entities::schedule::forward::{self, Entry, ScheduleFilter as Filter};
+use entities::schedule::slots;
 
 /// What a [`ScheduleEntry`] is.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +89,13 @@ pub struct ScheduleFilter {
     pub windows: bool,
 }
 
+/// A slot a release fits in.
+#[derive(SimpleObject)]
+pub struct FreeWindow {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
 #[derive(Default)]
 pub struct ForwardQuery;
 
@@ -127,5 +135,33 @@ impl ForwardQuery {
                 .map(ScheduleEntry)
                 .collect(),
         )
+    }
+
+    /// The earliest slot of the release's planned length starting in
+    /// `[after, after + withinDays]` (at most 366 days) that no hard freeze
+    /// over its items and no other approved or running release on them
+    /// overlaps, inside a maintenance occurrence of each item that has some
+    /// in that range; `null` when there is none.
+    async fn next_free_window(
+        &self,
+        ctx: &Context<'_>,
+        release_id: ID,
+        after: DateTime<Utc>,
+        #[graphql(desc = "Days to search from `after`; 90 when null or omitted.")]
+        within_days: Option<i32>,
+    ) -> Result<Option<FreeWindow>> {
+        let viewer = guard::viewer(ctx)?;
+        let release_id = parse_id(&release_id, "releaseId")?;
+        let app = ctx.data::<AppContext>()?;
+        Ok(slots::next_free_window(
+            &app.db,
+            release_id,
+            after,
+            within_days.unwrap_or(90),
+            viewer.visibility(),
+        )
+        .await
+        .gql()?
+        .map(|(starts_at, ends_at)| FreeWindow { starts_at, ends_at }))
     }
 }

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 pub mod forward;
 pub mod freeze;
 pub mod lock;
+pub mod slots;
 
 /// Longest occurrence: a year and a day.
 pub const MAX_WINDOW_DAYS: i64 = 366;

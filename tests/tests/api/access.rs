@@ -108,6 +108,7 @@ const CASES: &[(&str, &str, &[Who])] = &[
     ("updateScheduleWindow", "mutation($wid: ID!) { updateScheduleWindow(id: $wid, input: { title: \"Renamed\" }, expectedVersion: 1) { id } }", &[A, RM]),
     ("cancelScheduleWindow", "mutation($wid: ID!) { cancelScheduleWindow(id: $wid) { id } }", &[A, RM]),
     ("schedule", "{ schedule(from: \"2027-01-01T00:00:00Z\", to: \"2027-02-01T00:00:00Z\") { kind title startsAt release { id } } }", &[A, RM, CM, RB, SH]),
+    ("nextFreeWindow", "query($id: ID!) { nextFreeWindow(releaseId: $id, after: \"2027-01-01T00:00:00Z\") { startsAt } }", &[A, RM, CM, RB, SH]),
     ("myCalendarFeeds", "{ myCalendarFeeds { id name } }", &[A, RM, CM, RB, SH]),
     ("createCalendarFeed", "mutation { createCalendarFeed(name: \"My releases\") { url feed { id } } }", &[A, RM, CM, RB, SH]),
     ("revokeCalendarFeed", "mutation($fid: ID!) { revokeCalendarFeed(id: $fid) { id } }", &[A]),

@@ -512,7 +512,81 @@ async fn a_freeze_and_an_approval_meeting_never_pass_each_other(app: &TestApp) {
     }
 }
 
+async fn the_next_free_window_skips_freezes_busy_releases_and_keeps_to_maintenance(app: &TestApp) {
+    let (_, manager) = app.user("Rita Manager", &[Role::ReleaseManager]).await;
+    let mail = item(app, "mail-01").await;
+    window(app, &manager, friday_freeze("HARD", &[&mail])).await;
+    let busy = requested(
+        app,
+        "Thursday upgrade",
+        "2026-12-03T10:00:00Z",
+        "2026-12-03T14:00:00Z",
+        &[&mail],
+    )
+    .await;
+    fixtures::transition(app, &busy, "APPROVE").await;
+    // two hours long
+    let id = requested(
+        app,
+        "Mail patch",
+        "2027-01-10T10:00:00Z",
+        "2027-01-10T12:00:00Z",
+        &[&mail],
+    )
+    .await;
+    const NEXT: &str = "query($id: ID!, $after: DateTime!, $days: Int) {
+        nextFreeWindow(releaseId: $id, after: $after, withinDays: $days) { startsAt endsAt } }";
+    let next = |after: &'static str| {
+        let id = id.clone();
+        async move { app.ok(NEXT, json!({ "id": id, "after": after })).await["nextFreeWindow"].clone() }
+    };
+    let at =
+        |v: &Value| chrono::DateTime::parse_from_rfc3339(v["startsAt"].as_str().unwrap()).unwrap();
+    let utc = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+    // Thursday: after the other release on the same item
+    assert_eq!(
+        at(&next("2026-12-03T09:00:00Z").await),
+        utc("2026-12-03T14:00:00Z")
+    );
+    // Friday afternoon: after the freeze, which ends at midnight Berlin time
+    assert_eq!(
+        at(&next("2026-12-04T14:00:00Z").await),
+        utc("2026-12-04T23:00:00Z")
+    );
+    // with Sunday-night maintenance on the item, inside it
+    window(
+        app,
+        &manager,
+        json!({ "title": "Sunday nights", "kind": "MAINTENANCE", "enforcement": "SOFT",
+        "startsAt": "2026-11-29T02:00:00Z", "endsAt": "2026-11-29T06:00:00Z", "timeZone": "UTC",
+        "recurrence": "FREQ=WEEKLY;COUNT=30", "itemIds": [mail], "reason": "Agreed outage slot" }),
+    )
+    .await;
+    let found = next("2026-12-04T14:00:00Z").await;
+    assert_eq!(at(&found), utc("2026-12-06T02:00:00Z"), "{found}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(found["endsAt"].as_str().unwrap()).unwrap(),
+        utc("2026-12-06T04:00:00Z")
+    );
+    // none within a day of a Monday morning
+    let none = app
+        .ok(
+            NEXT,
+            json!({ "id": id, "after": "2026-12-07T08:00:00Z", "days": 1 }),
+        )
+        .await;
+    assert_eq!(none["nextFreeWindow"], Value::Null);
+    let bad = app
+        .error(
+            NEXT,
+            json!({ "id": id, "after": "2026-12-07T08:00:00Z", "days": 0 }),
+        )
+        .await;
+    assert_eq!(code(&bad), Some("VALIDATION"), "{bad}");
+}
+
 on_both_databases!(with releasedesk_tests::gated_settings();
+    the_next_free_window_skips_freezes_busy_releases_and_keeps_to_maintenance,
     a_weekly_hard_freeze_holds_start_on_fridays_across_summer_time,
     a_board_verdict_into_a_hard_freeze_is_held_and_recorded,
     soft_freezes_and_maintenance_windows_only_warn,
