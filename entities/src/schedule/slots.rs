@@ -14,6 +14,9 @@ use crate::{packages, validate, DomainError, DomainResult};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeSet, HashMap};
 
+/// A stretch of time, start before end.
+type Span = (DateTime<Utc>, DateTime<Utc>);
+
 /// The widest search, in days.
 pub const MAX_WITHIN_DAYS: i32 = 366;
 
@@ -25,7 +28,7 @@ pub async fn next_free_window<C: sea_orm::ConnectionTrait>(
     after: DateTime<Utc>,
     within_days: i32,
     visibility: Option<Visibility>,
-) -> DomainResult<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+) -> DomainResult<Option<Span>> {
     validate::instant("after", after)?;
     if !(1..=MAX_WITHIN_DAYS).contains(&within_days) {
         return Err(DomainError::validation(
@@ -63,7 +66,7 @@ pub async fn next_free_window<C: sea_orm::ConnectionTrait>(
         },
     )
     .await?;
-    let mut busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = expand(
+    let mut busy: Vec<Span> = expand(
         &windows
             .iter()
             .filter(|w| w.kind == WindowKind::Freeze && w.enforcement == Enforcement::Hard)
@@ -90,7 +93,7 @@ pub async fn next_free_window<C: sea_orm::ConnectionTrait>(
     } else {
         items.iter().copied().map(Some).collect()
     };
-    let mut slots_of: HashMap<Option<i32>, Vec<(DateTime<Utc>, DateTime<Utc>)>> = HashMap::new();
+    let mut slots_of: HashMap<Option<i32>, Vec<Span>> = HashMap::new();
     for subject in &subjects {
         let applies = |w: &schedule_window::Model| match (covered.get(&w.id), subject) {
             (None, _) => true,
@@ -133,7 +136,7 @@ async fn busy_releases<C: sea_orm::ConnectionTrait>(
     items: &[i32],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> DomainResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+) -> DomainResult<Vec<Span>> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     if items.is_empty() {
         return Ok(Vec::new());
