@@ -354,6 +354,31 @@ try {
   assert.match(csv, /^id,title,type,scope,status,/, "the CSV's header");
   assert.ok(csv.split("\r\n").some((line) => line.startsWith(`${id},Browser-walked mail archive upgrade,MAJOR,STANDALONE,CLOSED,`)), csv);
 
+  // ---- the schedule shows a freeze, and a calendar feed is subscribed and revoked
+  log("schedule and calendar feed");
+  const freezeStart = new Date(Date.now() + 2 * 86_400_000);
+  await api(
+    tokens.RELEASE_MANAGER,
+    'mutation($s: DateTime!, $e: DateTime!) { createScheduleWindow(input: { title: "Browser-seen freeze", kind: FREEZE, enforcement: SOFT, startsAt: $s, endsAt: $e, timeZone: "UTC", itemIds: [], reason: "Seen in the schedule" }) { id } }',
+    { s: freezeStart.toISOString(), e: new Date(freezeStart.getTime() + 3_600_000).toISOString() },
+  );
+  await rita.getByRole("link", { name: "Schedule", exact: true }).click();
+  await rita.getByText("Browser-seen freeze").first().waitFor();
+  await axe(rita, "the schedule");
+  await rita.getByRole("button", { name: "Create feed", exact: true }).click();
+  await rita.locator("code.secret").waitFor();
+  const feedUrl = await rita.locator("code.secret").textContent();
+  assert.match(feedUrl, /\/calendar\/rdcal_[0-9a-f]{64}\.ics$/, "the feed's address");
+  const feedPath = new URL(feedUrl).pathname;
+  const feed = await fetch(`${base}${feedPath}`);
+  assert.equal(feed.status, 200);
+  assert.match(feed.headers.get("content-type"), /^text\/calendar/);
+  assert.ok((await feed.text()).includes("SUMMARY:Soft freeze: Browser-seen freeze"), "the feed holds the freeze");
+  await rita.getByRole("button", { name: "Revoke My releases", exact: true }).click();
+  await rita.getByRole("button", { name: "Revoke My releases", exact: true }).waitFor({ state: "detached" });
+  assert.equal((await fetch(`${base}${feedPath}`)).status, 404, "a revoked feed answers 404");
+  await rita.screenshot({ path: join(artefacts, "workspace-schedule.png"), fullPage: true });
+
   // ---- a narrow window
   log("narrow window");
   const narrow = await signedIn("RELEASE_MANAGER", { width: 390, height: 844 });

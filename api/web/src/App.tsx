@@ -12,6 +12,7 @@ import { ReleaseView } from "./release/ReleaseView";
 import { ReleaseCreate, ReleaseEdit } from "./views/ReleaseForm";
 import { MyApprovals } from "./views/MyApprovals";
 import { Report } from "./views/Report";
+import { Schedule } from "./views/Schedule";
 import { Admin } from "./views/Admin";
 
 export function App() {
@@ -91,6 +92,9 @@ function Header({ session }: { session: Session }) {
         <a href={href.list} aria-current={current(["list", "release", "new", "edit"])}>
           Releases
         </a>
+        <a href={href.schedule} aria-current={current(["schedule"])}>
+          Schedule
+        </a>
         {session.onBoard && (
           <a href={href.approvals} aria-current={current(["approvals"])}>
             My approvals
@@ -135,6 +139,8 @@ function Page() {
       return <MyApprovals />;
     case "report":
       return <Report />;
+    case "schedule":
+      return <Schedule />;
     case "admin":
       return <Admin />;
     default:

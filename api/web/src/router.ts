@@ -8,6 +8,7 @@ export type Route =
   | { page: "edit"; id: string }
   | { page: "approvals" }
   | { page: "report" }
+  | { page: "schedule" }
   | { page: "admin" }
   | { page: "unknown" };
 
@@ -22,6 +23,7 @@ export function parse(hash: string): Route {
   if (release) return release[2] ? { page: "edit", id: release[1] } : { page: "release", id: release[1] };
   if (path === "/approvals") return { page: "approvals" };
   if (path === "/report") return { page: "report" };
+  if (path === "/schedule") return { page: "schedule" };
   if (path === "/admin") return { page: "admin" };
   return { page: "unknown" };
 }
@@ -33,6 +35,7 @@ export const href = {
   create: "#/releases/new",
   approvals: "#/approvals",
   report: "#/report",
+  schedule: "#/schedule",
   admin: "#/admin",
 };
 
