@@ -141,13 +141,13 @@ impl ForwardQuery {
     /// `[after, after + withinDays]` (at most 366 days) that no hard freeze
     /// over its items and no other approved or running release on them
     /// overlaps, inside a maintenance occurrence of each item that has some
-    /// in that range; `null` when there is none.
+    /// in that range; `null` when there is none. `withinDays` is 90 when
+    /// null or omitted.
     async fn next_free_window(
         &self,
         ctx: &Context<'_>,
         release_id: ID,
         after: DateTime<Utc>,
-        #[graphql(desc = "Days to search from `after`; 90 when null or omitted.")]
         within_days: Option<i32>,
     ) -> Result<Option<FreeWindow>> {
         let viewer = guard::viewer(ctx)?;

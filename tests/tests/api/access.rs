@@ -335,14 +335,16 @@ async fn prepare(app: &TestApp, ids: &Identities, n: usize) -> Value {
         )
         .await["createScheduleWindow"]["id"]
         .clone();
+    let victim = app.user(&format!("Token Owner {n}"), &[]).await;
+    // a feed of someone outside the five identities: only an administrator reaches it
     let feed = app
+        .as_bearer(Some(&victim.1))
         .ok(
-            "mutation { createCalendarFeed(name: \"The administrator's\") { feed { id } } }",
+            "mutation { createCalendarFeed(name: \"The token owner's\") { feed { id } } }",
             json!({}),
         )
         .await["createCalendarFeed"]["feed"]["id"]
         .clone();
-    let victim = app.user(&format!("Token Owner {n}"), &[]).await;
     let token_id = tokens::list(app.database(), Some(victim.0)).await.unwrap()[0].id;
     let package = app
         .ok(
