@@ -3,8 +3,9 @@
 // manager walks a MAJOR release from DRAFT to CLOSED by clicking, while two
 // board members vote in their own browser contexts and the open release and
 // the list follow changes made elsewhere without a reload; costs, a conflict
-// warning, the report's CSV, an edit conflict, a lost connection and signing
-// out are checked; axe-core reports no serious or critical violation.
+// warning, the report's CSV, the schedule with a freeze and a calendar feed
+// fetched and revoked, an edit conflict, a lost connection and signing out are
+// checked; axe-core reports no serious or critical violation.
 // Usage: node workspace.mjs <base-url> <tokens.json> <chromium> <artefact-dir>
 // where tokens.json maps demo roles (ADMINISTRATOR, RELEASE_MANAGER,
 // REVIEW_BOARD, CHANGE_MANAGER, STAKEHOLDER) to API tokens.
